@@ -1,0 +1,62 @@
+"""Developer tasks. ``nox`` alone runs what CI runs: lint, typecheck, tests and each plugin alone.
+
+Every session installs the core and the plugins from their folders as separate distributions,
+exactly as a user's ``pip install`` would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
+#: Libraries the tests themselves use (not dependencies of any distribution).
+TEST_TOOLS = ["pytest>=8", "pandas>=2", "numpy"]
+
+nox.options.sessions = ["lint", "typecheck", "tests", "plugin"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+def _install_project(session: nox.Session, *plugins: str) -> None:
+    session.install(".", *(f"./plugins/{p}" for p in plugins))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Core and every plugin together: the integration suite."""
+    _install_project(session, *PLUGINS)
+    session.install(*TEST_TOOLS)
+    session.run("pytest", "tests", *(f"plugins/{p}/tests" for p in PLUGINS), *session.posargs)
+
+
+@nox.session
+@nox.parametrize("name", PLUGINS)
+def plugin(session: nox.Session, name: str) -> None:
+    """One plugin alone with core: a dependency it forgot to declare fails here."""
+    _install_project(session, name)
+    session.install(*TEST_TOOLS)
+    session.run("pytest", f"plugins/{name}/tests", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the sources of core and of every plugin."""
+    _install_project(session, *PLUGINS)
+    session.install("mypy", "pytest", "pandas-stubs")
+    session.run("mypy", "src", *(f"plugins/{p}/src" for p in PLUGINS))
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run the example pipeline end to end in a fresh local workspace."""
+    _install_project(session, *PLUGINS)
+    session.run("python", "examples/demo.py", *session.posargs)

@@ -1,0 +1,173 @@
+"""Running tasks: ``build`` from Python, ``run`` from the command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar, overload
+
+import luigi
+import luigi.cmdline
+import luigi.configuration
+import luigi.execution_summary
+import luigi.task_register
+
+from gokart_core.storage import existence_cache
+from gokart_core.task import TaskOnKart
+
+T = TypeVar("T")
+
+#: gokart's exit codes of ``run()``; a value set in the ``[retcode]`` config section wins.
+RETCODES = {
+    "already_running": 10,
+    "missing_data": 20,
+    "not_run": 30,
+    "task_failed": 40,
+    "scheduling_error": 50,
+}
+
+_SUCCESS = {
+    luigi.execution_summary.LuigiStatusCode.SUCCESS,
+    luigi.execution_summary.LuigiStatusCode.SUCCESS_WITH_RETRY,
+}
+
+
+class GokartBuildError(Exception):
+    """A build did not finish. ``raised_exceptions`` maps task ids to what their runs raised."""
+
+    def __init__(
+        self, message: str, raised_exceptions: dict[str, list[BaseException]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.raised_exceptions: dict[str, list[BaseException]] = raised_exceptions or {}
+
+
+@contextmanager
+def _collect_failures() -> Iterator[dict[str, list[BaseException]]]:
+    """Record the exceptions of failing tasks (of this process) while the block runs."""
+    raised: dict[str, list[BaseException]] = {}
+
+    def on_failure(task: luigi.Task, exception: BaseException) -> None:
+        raised.setdefault(task.task_id, []).append(exception)
+
+    events = (luigi.Event.FAILURE, luigi.Event.BROKEN_TASK)
+    for event in events:
+        luigi.Task.event_handler(event)(on_failure)
+    try:
+        yield raised
+    finally:
+        for event in events:
+            luigi.Task.remove_event_handler(event, on_failure)
+
+
+@contextmanager
+def _logger_levels(level: int) -> Iterator[None]:
+    names = ("luigi", "luigi-interface", "gokart_core")
+    loggers = [logging.getLogger(n) for n in names]
+    previous = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(level)
+    try:
+        yield
+    finally:
+        for lg, lvl in zip(loggers, previous):
+            lg.setLevel(lvl)
+
+
+def _drop_redefined_task_classes() -> None:
+    """Keep only the newest class of each task family in luigi's registry.
+
+    A notebook that defines ``MyTask`` twice otherwise makes luigi's name lookup ambiguous.
+    gokart drops every user class instead, which breaks name lookups (dynamic dependencies).
+    """
+    register = luigi.task_register.Register
+    newest: dict[str, type] = {}
+    for cls in register._reg:
+        newest[cls.get_task_family()] = cls
+    register._reg = [cls for cls in register._reg if newest[cls.get_task_family()] is cls]
+
+
+@overload
+def build(
+    task: TaskOnKart[T],
+    return_value: bool = True,
+    reset_register: bool = True,
+    log_level: int = logging.ERROR,
+    **env_params: Any,
+) -> T: ...
+@overload
+def build(
+    task: Sequence[TaskOnKart[Any]],
+    return_value: bool = True,
+    reset_register: bool = True,
+    log_level: int = logging.ERROR,
+    **env_params: Any,
+) -> list[Any]: ...
+def build(
+    task: TaskOnKart[Any] | Sequence[TaskOnKart[Any]],
+    return_value: bool = True,
+    reset_register: bool = True,
+    log_level: int = logging.ERROR,
+    **env_params: Any,
+) -> Any:
+    """Build ``task`` (and what it requires) with a local scheduler; return its loaded output.
+
+    The output keeps its shape (one object, a list or a dict). ``env_params`` go to
+    ``luigi.build`` (``workers=4``, ``local_scheduler=False`` with ``scheduler_host=...``).
+    Raises :class:`GokartBuildError` when any task failed or could not be scheduled.
+    """
+    tasks = list(task) if isinstance(task, Sequence) else [task]
+    if reset_register:
+        _drop_redefined_task_classes()
+    env_params.setdefault("local_scheduler", True)
+    with existence_cache.scope(), _logger_levels(log_level), _collect_failures() as raised:
+        result = luigi.build(
+            tasks,
+            detailed_summary=True,
+            log_level=logging.getLevelName(log_level),
+            **env_params,
+        )
+        if raised or result.status not in _SUCCESS or not result.scheduling_succeeded:
+            failed = ", ".join(raised) or "see the summary"
+            raise GokartBuildError(
+                f"build did not finish ({result.one_line_summary.strip()}); failed: {failed}\n"
+                f"{result.summary_text}",
+                raised_exceptions=raised,
+            )
+        if not return_value:
+            return None
+        outputs = [_load_output(t) for t in tasks]
+    return outputs if isinstance(task, Sequence) else outputs[0]
+
+
+def _load_output(task: TaskOnKart[Any]) -> Any:
+    output = task.output()
+    if isinstance(output, (list, tuple)):
+        return [t.load() for t in output]
+    if isinstance(output, dict):
+        return {k: t.load() for k, t in output.items()}
+    return output.load()
+
+
+def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> None:
+    """The command line: ``python main.py module.Task --local-scheduler --param x``.
+
+    An unknown task name exits with 2 and a one-line message, like other usage errors.
+    Otherwise exits with gokart's codes: 10 already running, 20 missing data, 30 not run, 40 failed,
+    50 scheduling error (unless the ``[retcode]`` config section sets others).
+    """
+    args = list(sys.argv[1:] if cmdline_args is None else cmdline_args)
+    if set_retcode:
+        config = luigi.configuration.get_config()
+        for name, code in RETCODES.items():
+            if not config.has_option("retcode", name):
+                config.set("retcode", name, str(code))
+    with existence_cache.scope():
+        try:
+            luigi.cmdline.luigi_run(args)
+        except luigi.task_register.TaskClassException as exc:
+            # An unknown or ambiguous task name is a usage error, not a crash: no traceback.
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)

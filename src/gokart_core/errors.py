@@ -1,0 +1,35 @@
+"""Exceptions raised by gokart-core. Every message names the path, format or plugin involved."""
+
+from __future__ import annotations
+
+
+class GokartError(Exception):
+    """Base class of gokart-core's own errors."""
+
+
+class UnknownFormatError(GokartError, ValueError):
+    """No registered format matches a path's extension, or an explicit format name is unknown."""
+
+
+class FormatRegistrationError(GokartError, ValueError):
+    """Two plugins registered the same format name or extension without ``override=True``."""
+
+
+class PluginNotInstalledError(GokartError, ImportError):
+    """A format needs a module that is not installed; the message says what to install."""
+
+
+class UnsupportedObjectError(GokartError, TypeError):
+    """The object cannot be stored in the target's format. Raised before any file is written."""
+
+
+class DumpError(GokartError):
+    """Writing a target failed; nothing was published at the target's path."""
+
+
+class LoadError(GokartError):
+    """A target exists but could not be read: truncated, corrupt, or not of its format."""
+
+
+class TargetNotFoundError(GokartError, FileNotFoundError):
+    """A target was loaded before anything was dumped to it."""

@@ -1,0 +1,152 @@
+"""Building the plugin manager, and a thin facade whose methods forward to ``pm.hook.*``.
+
+Nothing here runs at import time: the default manager is built on first use, so importing
+gokart_core never imports a plugin. Two environment variables control loading:
+
+- ``GOKART_CORE_DISABLE_PLUGIN_AUTOLOAD=1``: load no entry points (only core's builtins);
+- ``GOKART_CORE_DISABLED_PLUGINS=name,name``: block those entry point names.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
+
+import pluggy
+
+from gokart_core.plugin import builtin, spec
+from gokart_core.plugin.markers import NAME
+from gokart_core.registry import FormatRegistry
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+    from gokart_core.format import Format
+    from gokart_core.task import TaskOnKart
+
+#: Core's own plugins, registered before any entry point.
+BUILTIN_PLUGINS: tuple[ModuleType, ...] = (builtin,)
+
+DISABLE_AUTOLOAD_ENV = "GOKART_CORE_DISABLE_PLUGIN_AUTOLOAD"
+DISABLED_PLUGINS_ENV = "GOKART_CORE_DISABLED_PLUGINS"
+
+
+def make_plugin_manager(
+    load_entrypoints: bool = True, plugins: Iterable[object] = ()
+) -> pluggy.PluginManager:
+    """A new plugin manager with core's builtins, the given ``plugins`` and (unless disabled)
+    every plugin of the ``gokart_core`` entry point group."""
+    pm = pluggy.PluginManager(NAME)
+    pm.add_hookspecs(spec)
+    for module in BUILTIN_PLUGINS:
+        pm.register(module, name=f"{NAME}.{module.__name__.rsplit('.', 1)[-1]}")
+    for name in filter(
+        None, (n.strip() for n in os.environ.get(DISABLED_PLUGINS_ENV, "").split(","))
+    ):
+        pm.set_blocked(name)
+    for plugin in plugins:
+        pm.register(plugin)
+    if load_entrypoints and os.environ.get(DISABLE_AUTOLOAD_ENV, "") not in ("1", "true", "True"):
+        pm.load_setuptools_entrypoints(NAME)
+    # A misspelled hook name in a plugin fails here, not silently.
+    pm.check_pending()
+    return pm
+
+
+class Plugins:
+    """The hooks as gokart-core uses them. One instance per plugin manager."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+        self._registry: FormatRegistry | None = None
+        self._registry_lock = threading.Lock()
+
+    @property
+    def formats(self) -> FormatRegistry:
+        """The format registry, filled by ``gokart_register_formats`` on first use."""
+        if self._registry is None:
+            with self._registry_lock:
+                if self._registry is None:
+                    registry = FormatRegistry()
+                    self.pm.hook.gokart_register_formats(registry=registry)
+                    self._registry = registry
+        return self._registry
+
+    def resolve_format(
+        self, path: str, format_name: str | None, options: Mapping[str, Any]
+    ) -> Format:
+        return cast(
+            "Format",
+            self.pm.hook.gokart_resolve_format(
+                path=path, format_name=format_name, options=options, registry=self.formats
+            ),
+        )
+
+    def filesystem(
+        self, url: str, storage_options: Mapping[str, Any]
+    ) -> tuple[AbstractFileSystem, str]:
+        return cast(
+            "tuple[AbstractFileSystem, str]",
+            self.pm.hook.gokart_get_filesystem(url=url, storage_options=storage_options),
+        )
+
+    def make_lock(self, key: str, task: TaskOnKart[Any]) -> AbstractContextManager[Any]:
+        return cast(
+            "AbstractContextManager[Any]", self.pm.hook.gokart_make_lock(key=key, task=task)
+        )
+
+    def before_run(self, task: TaskOnKart[Any]) -> None:
+        self.pm.hook.gokart_before_run(task=task)
+
+    def after_run(self, task: TaskOnKart[Any]) -> None:
+        self.pm.hook.gokart_after_run(task=task)
+
+    def on_failure(self, task: TaskOnKart[Any], exception: BaseException) -> None:
+        self.pm.hook.gokart_on_failure(task=task, exception=exception)
+
+    def after_dump(self, task: TaskOnKart[Any], path: str) -> None:
+        self.pm.hook.gokart_after_dump(task=task, path=path)
+
+
+_default: Plugins | None = None
+_default_lock = threading.Lock()
+
+
+def get_plugins() -> Plugins:
+    """The process-wide plugins, built on first call."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Plugins(make_plugin_manager())
+    return _default
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, built on first call."""
+    return get_plugins().pm
+
+
+def reset_plugins() -> None:
+    """Forget the process-wide plugins; the next use loads the entry points again."""
+    global _default
+    with _default_lock:
+        _default = None
+
+
+@contextmanager
+def use_plugin_manager(pm: pluggy.PluginManager) -> Iterator[Plugins]:
+    """Make ``pm`` the process-wide plugin manager inside the ``with`` block (for tests)."""
+    global _default
+    with _default_lock:
+        previous, _default = _default, Plugins(pm)
+        plugins = _default
+    try:
+        yield plugins
+    finally:
+        with _default_lock:
+            _default = previous

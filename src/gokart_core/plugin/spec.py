@@ -1,0 +1,98 @@
+"""Hook specifications: every hook that gokart-core calls.
+
+Each hook is prefixed ``gokart_``. A *firstresult* hook stops at the first implementation that
+returns something other than ``None``; core's own implementations of those hooks are ``trylast``,
+so an installed plugin always wins over the builtin, whatever the registration order.
+A *collect-all* hook calls every implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from gokart_core.plugin.markers import hookspec
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+    from gokart_core.format import Format
+    from gokart_core.registry import FormatRegistry
+    from gokart_core.task import TaskOnKart
+
+
+@hookspec
+def gokart_register_formats(registry: FormatRegistry) -> None:
+    """Register file formats (collect-all).
+
+    Call ``registry.add(name, FormatClass | "pkg.module:Class", extensions=(".ext", ...))``.
+    Prefer the ``"pkg.module:Class"`` string: the module is then imported only when a target of
+    that format is first used, so installing many format plugins costs nothing at start-up.
+    Registering a name or an extension that another plugin registered is an error unless one of
+    the two passes ``override=True``; the overriding entry wins whatever the registration order.
+    """
+
+
+@hookspec(firstresult=True)
+def gokart_resolve_format(
+    path: str,
+    format_name: str | None,
+    options: Mapping[str, Any],
+    registry: FormatRegistry,
+) -> Format | None:
+    """Return the :class:`~gokart_core.format.Format` instance for ``path`` (firstresult).
+
+    ``format_name`` is the format the task asked for explicitly, or ``None`` to decide by the
+    path's suffix; ``options`` are the format options given to ``make_target``.
+    Return ``None`` to let the next implementation decide. The builtin (trylast) asks the
+    registry: an explicit name first, then the longest registered suffix of the file name.
+    """
+
+
+@hookspec(firstresult=True)
+def gokart_get_filesystem(
+    url: str, storage_options: Mapping[str, Any]
+) -> tuple[AbstractFileSystem, str] | None:
+    """Return ``(filesystem, path_on_that_filesystem)`` for ``url`` (firstresult).
+
+    Return ``None`` to let the next implementation decide. The builtin (trylast) is
+    ``fsspec.core.url_to_fs(url, **storage_options)``: a new protocol belongs in fsspec's own
+    ``fsspec.specs`` entry points, not here. Implement this hook to share a configured
+    filesystem instance, or to rewrite URLs.
+    """
+
+
+@hookspec(firstresult=True)
+def gokart_make_lock(key: str, task: TaskOnKart[Any]) -> AbstractContextManager[Any] | None:
+    """Return the lock that guards the target ``key`` of ``task`` (firstresult).
+
+    The returned context manager is entered around every ``exists``/``load``/``dump``/``remove``
+    of the target, one operation at a time, so it must be re-enterable sequentially. ``key`` is
+    gokart's ``{file name without extension}_{unique_id}``. Return ``None`` when this plugin does
+    not lock this task (for example when it is not configured); the builtin (trylast) returns
+    ``contextlib.nullcontext()``.
+    """
+
+
+@hookspec
+def gokart_before_run(task: TaskOnKart[Any]) -> None:
+    """Called in the worker process right before ``task.run()`` (collect-all)."""
+
+
+@hookspec
+def gokart_after_run(task: TaskOnKart[Any]) -> None:
+    """Called after ``task.run()`` succeeded and its outputs exist (collect-all)."""
+
+
+@hookspec
+def gokart_on_failure(task: TaskOnKart[Any], exception: BaseException) -> None:
+    """Called when ``task.run()`` raised ``exception`` (collect-all).
+
+    The exception is re-raised by luigi afterwards; an implementation must not swallow it.
+    """
+
+
+@hookspec
+def gokart_after_dump(task: TaskOnKart[Any], path: str) -> None:
+    """Called after ``task.dump()`` published the file at ``path`` (collect-all)."""

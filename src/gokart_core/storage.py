@@ -1,0 +1,189 @@
+"""Filesystem I/O for targets: atomic writes on any fsspec filesystem, and the existence cache.
+
+Atomic means a reader never sees a partly written file at the target's path, whatever happens to
+the writer (an exception, SIGKILL, a full disk):
+
+- local disk: write a temporary file beside the target, then ``os.replace`` it over the target;
+- object stores whose files publish on commit (s3, gcs, azure): ``open(..., autocommit=False)``,
+  then ``commit()`` on success or ``discard()`` on failure;
+- any other filesystem (``memory://``, sftp, ...): write a hidden temporary file beside the
+  target, then ``fs.mv`` it.
+
+A filesystem-wide ``fs.transaction`` is never used: filesystem instances are shared between tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import posixpath
+import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import IO, Any
+
+from fsspec import AbstractFileSystem
+from fsspec.implementations.local import LocalFileSystem
+
+#: Protocols whose files become visible only when committed (multipart uploads and the like).
+COMMIT_ON_CLOSE_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl"})
+
+#: Buffer size for local files: fewer system calls for formats that write in small pieces.
+LOCAL_BUFFER_SIZE = 1 << 20
+
+
+def _protocols(fs: AbstractFileSystem) -> tuple[str, ...]:
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
+
+
+def is_local(fs: AbstractFileSystem) -> bool:
+    return isinstance(fs, LocalFileSystem)
+
+
+def _file_mode() -> int:
+    # mkstemp creates 0600 files; give published files the mode open() would have given them.
+    # Reading the umask means setting it, so do it once.
+    global _FILE_MODE
+    if _FILE_MODE is None:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        _FILE_MODE = 0o666 & ~umask
+    return _FILE_MODE
+
+
+_FILE_MODE: int | None = None
+
+
+def temporary_name(path: str) -> str:
+    """A hidden sibling of ``path``: never mistaken for the target, easy to clean up."""
+    head, tail = posixpath.split(path)
+    return posixpath.join(head, f".{tail}.{secrets.token_hex(6)}.tmp")
+
+
+@contextmanager
+def atomic_write(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
+    """Open ``path`` for binary writing; publish it only if the ``with`` block succeeds."""
+    if is_local(fs):
+        with _atomic_write_local(path) as fp:
+            yield fp
+    elif COMMIT_ON_CLOSE_PROTOCOLS.intersection(_protocols(fs)):
+        with _atomic_write_commit(fs, path) as fp:
+            yield fp
+    else:
+        with _atomic_write_move(fs, path) as fp:
+            yield fp
+
+
+@contextmanager
+def _atomic_write_local(path: str) -> Iterator[IO[bytes]]:
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb", buffering=LOCAL_BUFFER_SIZE) as fp:
+            yield fp
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError, ValueError):
+            os.unlink(tmp)
+        raise
+
+
+@contextmanager
+def _atomic_write_commit(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
+    fp = fs.open(path, "wb", autocommit=False)
+    try:
+        yield fp
+        fp.close()
+    except BaseException:
+        with contextlib.suppress(OSError, ValueError):
+            fp.discard()
+        raise
+    fp.commit()
+
+
+@contextmanager
+def _atomic_write_move(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
+    parent = fs._parent(path)
+    if parent:
+        fs.makedirs(parent, exist_ok=True)
+    tmp = temporary_name(path)
+    try:
+        with fs.open(tmp, "wb") as fp:
+            yield fp
+        fs.mv(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError, ValueError):
+            if fs.exists(tmp):
+                fs.rm(tmp)
+        raise
+
+
+def open_for_read(fs: AbstractFileSystem, path: str) -> IO[bytes]:
+    if is_local(fs):
+        return open(path, "rb", buffering=LOCAL_BUFFER_SIZE)
+    fp: IO[bytes] = fs.open(path, "rb")
+    return fp
+
+
+def text_layer(fp: IO[bytes], encoding: str, newline: str | None) -> io.TextIOWrapper[Any]:
+    return io.TextIOWrapper(fp, encoding=encoding, newline=newline)
+
+
+def modification_time(fs: AbstractFileSystem, path: str) -> datetime:
+    """The modification time of ``path``, timezone-aware (UTC when the filesystem gives none)."""
+    mtime: datetime | float = fs.modified(path)
+    if isinstance(mtime, (int, float)):
+        return datetime.fromtimestamp(mtime, tz=timezone.utc)
+    if mtime.tzinfo is None:
+        return mtime.replace(tzinfo=timezone.utc)
+    return mtime
+
+
+class ExistenceCache:
+    """Remembers which files exist during one build, so each is checked once.
+
+    Only positive answers are kept: a file that exists stays there during a build (unless
+    gokart-core itself removes it, which updates the cache), while a missing file may be written
+    at any moment by another worker or application, so it is always asked again.
+    """
+
+    def __init__(self) -> None:
+        self._depth = 0
+        self._known: set[tuple[AbstractFileSystem, str]] = set()
+
+    @contextmanager
+    def scope(self) -> Iterator[None]:
+        """Cache inside the ``with`` block (nested blocks share the outer one's cache)."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._known.clear()
+
+    def exists(self, fs: AbstractFileSystem, path: str) -> bool:
+        key = (fs, path)
+        if key in self._known:
+            return True
+        found = bool(fs.exists(path))
+        if found and self._depth:
+            self._known.add(key)
+        return found
+
+    def mark_written(self, fs: AbstractFileSystem, path: str) -> None:
+        if self._depth:
+            self._known.add((fs, path))
+
+    def mark_removed(self, fs: AbstractFileSystem, path: str) -> None:
+        self._known.discard((fs, path))
+
+
+#: The process-wide cache; ``gokart_core.build`` and ``gokart_core.run`` open its scope.
+existence_cache = ExistenceCache()

@@ -1,0 +1,171 @@
+"""Targets: a path on some filesystem, the format of the file there, and the lock guarding it."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import luigi
+
+from gokart_core import storage
+from gokart_core.errors import (
+    DumpError,
+    GokartError,
+    LoadError,
+    TargetNotFoundError,
+    UnsupportedObjectError,
+)
+from gokart_core.format import Format
+from gokart_core.plugin.manager import get_plugins
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+LockFactory = Callable[[], AbstractContextManager[Any]]
+
+
+class TargetOnKart(luigi.Target):
+    """One output file: ``exists``, ``load``, ``dump``, ``remove``, ``last_modification_time``.
+
+    The filesystem is resolved from the path on first use, through the ``gokart_get_filesystem``
+    hook. Writes are atomic (see :mod:`gokart_core.storage`); every operation runs inside the
+    target's lock, which is a no-op unless a lock plugin is configured.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        format: Format,
+        *,
+        lock: LockFactory | None = None,
+        lock_key: str | None = None,
+        storage_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._path = path
+        self.format = format
+        self.lock_key = lock_key
+        self._lock_factory = lock
+        self._lock: AbstractContextManager[Any] | None = None
+        self._storage_options = dict(storage_options or {})
+        self._fs: AbstractFileSystem | None = None
+        self._fs_path = ""
+
+    def path(self) -> str:
+        """The path as the task built it (a local path or an fsspec URL)."""
+        return self._path
+
+    def __str__(self) -> str:
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._path!r}, format={self.format.name!r})"
+
+    @property
+    def fs(self) -> AbstractFileSystem:
+        """The filesystem the path lives on."""
+        if self._fs is None:
+            self._fs, self._fs_path = get_plugins().filesystem(self._path, self._storage_options)
+        return self._fs
+
+    @property
+    def fs_path(self) -> str:
+        """The path as the filesystem names it (protocol stripped, absolute for local paths)."""
+        self.fs  # noqa: B018 - resolves both
+        return self._fs_path
+
+    def lock(self) -> AbstractContextManager[Any]:
+        """The lock around every operation on this target (made once, entered per operation)."""
+        if self._lock is None:
+            self._lock = self._lock_factory() if self._lock_factory else nullcontext()
+        return self._lock
+
+    def exists(self) -> bool:
+        with self.lock():
+            return storage.existence_cache.exists(self.fs, self.fs_path)
+
+    def load(self) -> Any:
+        fs, fs_path = self.fs, self.fs_path
+        with self.lock():
+            try:
+                fp = storage.open_for_read(fs, fs_path)
+            except FileNotFoundError:
+                raise TargetNotFoundError(
+                    f"cannot load {self._path!r}: it does not exist (has its task run?)"
+                ) from None
+            with fp:
+                try:
+                    if self.format.binary:
+                        return self.format.load(fp)
+                    return self.format.load(
+                        storage.text_layer(fp, self.format.encoding, self.format.newline)
+                    )
+                except GokartError:
+                    raise
+                except Exception as exc:
+                    raise LoadError(
+                        f"cannot load {self._path!r} as format {self.format.name!r}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+
+    def dump(self, obj: Any) -> None:
+        if not self.format.accepts(obj):
+            raise UnsupportedObjectError(
+                f"cannot dump {type(obj).__module__}.{type(obj).__qualname__} to {self._path!r}: "
+                f"format {self.format.name!r} accepts {self.format.accepted}"
+            )
+        fs, fs_path = self.fs, self.fs_path
+        with self.lock():
+            try:
+                with storage.atomic_write(fs, fs_path) as fp:
+                    if self.format.binary:
+                        self.format.dump(obj, fp)
+                    else:
+                        text = storage.text_layer(fp, self.format.encoding, self.format.newline)
+                        self.format.dump(obj, text)
+                        text.flush()
+                        text.detach()  # leave closing the binary file to atomic_write
+            except GokartError:
+                raise
+            except (TypeError, pickle.PicklingError) as exc:
+                raise UnsupportedObjectError(
+                    f"cannot dump {type(obj).__module__}.{type(obj).__qualname__} to "
+                    f"{self._path!r} as format {self.format.name!r}: {exc}; nothing was written"
+                ) from exc
+            except Exception as exc:
+                raise DumpError(
+                    f"cannot dump to {self._path!r} as format {self.format.name!r}: "
+                    f"{type(exc).__name__}: {exc}; nothing was written"
+                ) from exc
+            storage.existence_cache.mark_written(fs, fs_path)
+
+    def remove(self) -> None:
+        fs, fs_path = self.fs, self.fs_path
+        with self.lock():
+            storage.existence_cache.mark_removed(fs, fs_path)
+            if fs.exists(fs_path):
+                fs.rm(fs_path)
+
+    def last_modification_time(self) -> datetime:
+        with self.lock():
+            return storage.modification_time(self.fs, self.fs_path)
+
+
+def make_target(
+    path: str,
+    *,
+    format: str | Format | None = None,
+    format_options: Mapping[str, Any] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+    lock: LockFactory | None = None,
+    lock_key: str | None = None,
+) -> TargetOnKart:
+    """A target at ``path``; its format is ``format`` (a name or an instance) or found by suffix."""
+    fmt = (
+        format
+        if isinstance(format, Format)
+        else get_plugins().resolve_format(path, format, format_options or {})
+    )
+    return TargetOnKart(path, fmt, lock=lock, lock_key=lock_key, storage_options=storage_options)

@@ -1,0 +1,368 @@
+"""``TaskOnKart``: a luigi task whose outputs are cached under a hash of its parameters."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Generator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import luigi
+import luigi.configuration
+import luigi.task
+
+from gokart_core.format import Format
+from gokart_core.parameters import ExplicitBoolParameter
+from gokart_core.plugin.manager import get_plugins
+from gokart_core.target import TargetOnKart, make_target
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: The luigi config section whose values apply to every TaskOnKart subclass.
+SHARED_CONFIG_SECTION = "TaskOnKart"
+
+
+class TaskOnKart(luigi.Task, Generic[T]):
+    """Base class of gokart tasks. Subclass it, declare ``requires``/``output``/``run``, and use
+    ``self.load()`` and ``self.dump()`` inside ``run``.
+
+    Every parameter here is insignificant: none of them changes a task's unique id.
+    """
+
+    workspace_directory: str = luigi.Parameter(
+        default="./resources/",
+        significant=False,
+        description="Where outputs are written: a local folder or any fsspec URL.",
+    )
+    local_temporary_directory: str = luigi.Parameter(
+        default="./resources/tmp/",
+        significant=False,
+        description="A local folder for temporary files.",
+    )
+    rerun: bool = luigi.BoolParameter(
+        default=False,
+        significant=False,
+        description="Remove the outputs once and run the task again.",
+    )
+    strict_check: bool = luigi.BoolParameter(
+        default=False,
+        significant=False,
+        description="Complete only when every required task is complete too.",
+    )
+    modification_time_check: bool = luigi.BoolParameter(
+        default=False,
+        significant=False,
+        description="Complete only when no input is newer than the oldest output.",
+    )
+    significant: bool = luigi.BoolParameter(
+        default=True,
+        significant=False,
+        description="Whether this task's unique id enters the unique ids of its dependents.",
+    )
+    fail_on_empty_dump: bool = ExplicitBoolParameter(
+        default=False, significant=False, description="Refuse to dump an empty DataFrame."
+    )
+    complete_check_at_run: bool = ExplicitBoolParameter(
+        default=True,
+        significant=False,
+        description="Skip run() when the outputs appeared since scheduling (another worker).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._apply_shared_config(kwargs)
+        super().__init__(*args, **kwargs)
+        self.task_unique_id: str | None = None
+        self._rerun_state: bool = self.rerun
+        if self.complete_check_at_run:
+            # luigi calls ``task.run()``; wrapping the bound method on the instance keeps the
+            # user's ``run`` untouched on the class.
+            self.run = _skip_if_complete(self, self.run)  # type: ignore[method-assign]
+
+    @classmethod
+    def _apply_shared_config(cls, kwargs: dict[str, Any]) -> None:
+        """Fill parameters from the ``[TaskOnKart]`` config section.
+
+        Precedence: explicit arguments, then the task's own config section (luigi's usual
+        lookup), then ``[TaskOnKart]``.
+        """
+        config = luigi.configuration.get_config()
+        if not config.has_section(SHARED_CONFIG_SECTION):
+            return
+        params = dict(cls.get_params())
+        own_section = cls.get_task_family()
+        own: set[str] = set()
+        if own_section != SHARED_CONFIG_SECTION and config.has_section(own_section):
+            own = {k.replace("-", "_") for k in config.options(own_section)}
+        for key in config.options(SHARED_CONFIG_SECTION):
+            name = key.replace("-", "_")
+            if name in params and name not in kwargs and name not in own:
+                kwargs[name] = params[name].parse(config.get(SHARED_CONFIG_SECTION, key))
+
+    # ----------------------------------------------------------------- unique id
+
+    def make_unique_id(self) -> str:
+        """The hash that names this task's outputs; computed once per instance.
+
+        gokart's formula: md5 of ``str([ids of significant upstream tasks..., own significant
+        parameters, class name])``. An upstream TaskOnKart contributes its own unique id (so a
+        change upstream renames everything downstream), or nothing when ``significant=False``;
+        a plain luigi task contributes its significant parameters.
+        """
+        if self.task_unique_id is None:
+            self.task_unique_id = self._make_hash_id()
+        return self.task_unique_id
+
+    def _make_hash_id(self) -> str:
+        dependencies: list[Any] = []
+        for task in luigi.task.flatten(self.requires()):
+            if isinstance(task, TaskOnKart):
+                if task.significant:
+                    dependencies.append(task.make_unique_id())
+            elif isinstance(task, luigi.Task):
+                dependencies.append(task.to_str_params(only_significant=True))
+            else:
+                raise TypeError(
+                    f"{type(self).__name__}.requires() returned {type(task).__name__}; "
+                    "it must return luigi tasks (alone, in a list or in a dict)"
+                )
+        dependencies.append(self.to_str_params(only_significant=True))
+        dependencies.append(type(self).__name__)
+        return hashlib.md5(str(dependencies).encode()).hexdigest()
+
+    # ------------------------------------------------------------------- targets
+
+    def make_target(
+        self,
+        relative_file_path: str | None = None,
+        use_unique_id: bool = True,
+        format: str | Format | None = None,
+        *,
+        format_options: Mapping[str, Any] | None = None,
+    ) -> TargetOnKart:
+        """A target at ``{workspace_directory}/{relative_file_path}`` with ``_{unique_id}``
+        inserted before the extension (gokart's naming).
+
+        Without a path: ``{module path}/{ClassName}.pkl``. The format follows the extension
+        unless ``format`` (a registered name or a Format instance) says otherwise.
+        """
+        if relative_file_path is None:
+            relative_file_path = os.path.join(
+                self.__module__.replace(".", "/"), f"{type(self).__name__}.pkl"
+            )
+        file_path = os.path.join(self.workspace_directory, relative_file_path)
+        unique_id = self.make_unique_id() if use_unique_id else None
+        lock_key = make_lock_key(file_path, unique_id)
+        return make_target(
+            insert_unique_id(file_path, unique_id),
+            format=format,
+            format_options=format_options,
+            lock=functools.partial(get_plugins().make_lock, lock_key, self),
+            lock_key=lock_key,
+        )
+
+    # ------------------------------------------------------------- load and dump
+
+    def _input_targets(self, target: Any) -> Any:
+        if target is None:
+            return self.input()
+        if isinstance(target, str):
+            inputs = self.input()
+            if not isinstance(inputs, dict):
+                raise TypeError(
+                    f"{type(self).__name__}.load({target!r}): a key needs requires() to return a "
+                    f"dict, but it returned {type(self.requires()).__name__}"
+                )
+            if target not in inputs:
+                raise KeyError(
+                    f"{type(self).__name__}.load({target!r}): no such key in requires(); "
+                    f"keys: {sorted(inputs)}"
+                )
+            return inputs[target]
+        if isinstance(target, TaskOnKart):
+            required = {t.make_unique_id() for t in _flatten_on_kart(self.requires())}
+            if target.make_unique_id() not in required:
+                raise ValueError(
+                    f"{type(self).__name__}.load({target}): that task is not in requires()"
+                )
+            return target.output()
+        return target
+
+    def load(self, target: Any = None) -> Any:
+        """Load the inputs, in the shape of ``self.input()``: one target gives one object, a
+        list a list, a dict a dict. ``load('key')`` loads one entry of a dict ``requires()``;
+        ``load(task)`` loads that required task's output."""
+        return _load_shaped(self._input_targets(target))
+
+    def load_generator(self, target: Any = None) -> Generator[Any, None, None]:
+        """Yield the loaded inputs one by one (lists and dicts flattened, dict values in order)."""
+        for t in luigi.task.flatten(self._input_targets(target)):
+            yield t.load()
+
+    def load_data_frame(
+        self,
+        target: Any = None,
+        required_columns: Iterable[str] | None = None,
+        drop_columns: bool = False,
+    ) -> pd.DataFrame:
+        """Load the inputs as one DataFrame (a list of frames is concatenated) and check that
+        ``required_columns`` are present; ``drop_columns=True`` keeps only those."""
+        import pandas as pd
+
+        data = self.load(target)
+        if isinstance(data, dict) and len(data) == 1:
+            data = next(iter(data.values()))
+        frame = _concat_frames(data, pd)
+        required = list(dict.fromkeys(required_columns or ()))
+        missing = [c for c in required if c not in frame.columns]
+        if missing and frame.empty and len(frame.index) == 0:
+            return pd.DataFrame(columns=required)
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__}.load_data_frame: missing required columns {missing}; "
+                f"the data has columns {list(frame.columns)}"
+            )
+        if drop_columns:
+            frame = frame[required]
+        return frame
+
+    def _output_target(self, target: Any) -> Any:
+        if target is None:
+            return self.output()
+        if isinstance(target, str):
+            outputs = self.output()
+            if not isinstance(outputs, dict) or target not in outputs:
+                keys = sorted(outputs) if isinstance(outputs, dict) else []
+                raise KeyError(
+                    f"{type(self).__name__}.dump(obj, {target!r}): output() has no such key; "
+                    f"keys: {keys}"
+                )
+            return outputs[target]
+        return target
+
+    def dump(self, obj: T, target: Any = None) -> None:
+        """Write ``obj`` to the output (or to ``output()[target]`` for a dict output)."""
+        if self.fail_on_empty_dump and _is_empty_frame(obj):
+            raise ValueError(
+                f"{type(self).__name__}: refusing to dump an empty DataFrame "
+                "(fail_on_empty_dump=True)"
+            )
+        output = self._output_target(target)
+        if not isinstance(output, TargetOnKart):
+            raise TypeError(
+                f"{type(self).__name__}.dump: the target is {type(output).__name__}, not a single "
+                "TargetOnKart; pass the key of a dict output()"
+            )
+        output.dump(obj)
+        get_plugins().after_dump(self, output.path())
+
+    # ------------------------------------------------------------------ complete
+
+    def complete(self) -> bool:
+        if self._rerun_state:
+            for target in luigi.task.flatten(self.output()):
+                target.remove()
+            self._rerun_state = False
+            return False
+        outputs = luigi.task.flatten(self.output())
+        if not all(t.exists() for t in outputs):
+            return False
+        if not (self.strict_check or self.modification_time_check):
+            return True
+        if not all(task.complete() for task in luigi.task.flatten(self.requires())):
+            return False
+        inputs = luigi.task.flatten(self.input())
+        if not all(t.exists() for t in inputs):
+            return False
+        if not self.modification_time_check or not inputs:
+            return True
+        return _inputs_not_newer(inputs, outputs)
+
+
+def _inputs_not_newer(inputs: list[Any], outputs: list[Any]) -> bool:
+    # A task may use an input as its output too: such paths do not count on either side.
+    shared = {t.path() for t in inputs} & {t.path() for t in outputs}
+    ins = [t for t in inputs if t.path() not in shared]
+    outs = [t for t in outputs if t.path() not in shared]
+    if not ins or not outs:
+        return True
+    newest_input = max(t.last_modification_time() for t in ins)
+    oldest_output = min(t.last_modification_time() for t in outs)
+    return bool(newest_input <= oldest_output)
+
+
+def _skip_if_complete(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable[[], Any]:
+    @functools.wraps(run)
+    def wrapper() -> Any:
+        if task.complete():
+            logger.info("%s is already complete; skipping run()", task)
+            return None
+        return run()
+
+    return wrapper
+
+
+def _flatten_on_kart(struct: Any) -> list[TaskOnKart[Any]]:
+    return [t for t in luigi.task.flatten(struct) if isinstance(t, TaskOnKart)]
+
+
+def _load_shaped(targets: Any) -> Any:
+    if isinstance(targets, (list, tuple)):
+        return [_load_shaped(t) for t in targets]
+    if isinstance(targets, dict):
+        return {k: _load_shaped(t) for k, t in targets.items()}
+    return targets.load()
+
+
+def _concat_frames(data: Any, pd: Any) -> Any:
+    if isinstance(data, list):
+        frames = [_concat_frames(d, pd) for d in data]
+        return pd.concat(frames) if frames else pd.DataFrame()
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"load_data_frame: the input is {type(data).__name__}, not a DataFrame")
+    return data
+
+
+def _is_empty_frame(obj: Any) -> bool:
+    # Without importing pandas: tasks that never touch DataFrames should not pay for it.
+    return type(obj).__module__.startswith("pandas") and bool(getattr(obj, "empty", False))
+
+
+def insert_unique_id(file_path: str, unique_id: str | None) -> str:
+    """``dir/name.ext`` -> ``dir/name_{unique_id}.ext`` (gokart's naming)."""
+    if unique_id is None:
+        return file_path
+    base, ext = os.path.splitext(file_path)
+    return f"{base}_{unique_id}{ext}"
+
+
+def make_lock_key(file_path: str, unique_id: str | None) -> str:
+    """gokart's lock key: ``{file name without extension}_{unique_id}``."""
+    return f"{os.path.splitext(os.path.basename(file_path))[0]}_{unique_id}"
+
+
+def _on_start(task: TaskOnKart[Any]) -> None:
+    get_plugins().before_run(task)
+
+
+def _on_success(task: TaskOnKart[Any]) -> None:
+    get_plugins().after_run(task)
+
+
+def _on_failure(task: TaskOnKart[Any], exception: BaseException) -> None:
+    get_plugins().on_failure(task, exception)
+
+
+# luigi's events become the lifecycle hooks, for every subclass. This registers callbacks in
+# luigi's table only; the plugin manager is still built on first use.
+TaskOnKart.event_handler(luigi.Event.START)(_on_start)
+TaskOnKart.event_handler(luigi.Event.SUCCESS)(_on_success)
+TaskOnKart.event_handler(luigi.Event.FAILURE)(_on_failure)

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import luigi
+import pytest
+
+import gokart_core as gokart
+
+
+class Leaf(gokart.TaskOnKart[Any]):
+    n = luigi.IntParameter()
+
+    def output(self) -> Any:
+        return self.make_target("leaf.pkl")
+
+    def run(self) -> None:
+        self.dump(self.n)
+
+
+class ListOut(gokart.TaskOnKart[Any]):
+    def output(self) -> Any:
+        return [self.make_target("a.pkl"), self.make_target("b.pkl")]
+
+    def run(self) -> None:
+        a, b = self.output()
+        a.dump("a")
+        b.dump("b")
+
+
+class Boom(gokart.TaskOnKart[Any]):
+    def output(self) -> Any:
+        return self.make_target("boom.pkl")
+
+    def run(self) -> None:
+        raise ValueError("expected failure")
+
+
+class NeedsBoom(gokart.TaskOnKart[Any]):
+    def requires(self) -> Any:
+        return Boom(workspace_directory=self.workspace_directory)
+
+    def output(self) -> Any:
+        return self.make_target("needs.pkl")
+
+    def run(self) -> None:
+        self.dump(1)
+
+
+def test_build_returns_the_loaded_output(tmp_path: Path) -> None:
+    assert gokart.build(Leaf(n=3, workspace_directory=str(tmp_path))) == 3
+    assert gokart.build(ListOut(workspace_directory=str(tmp_path))) == ["a", "b"]
+    assert gokart.build(Leaf(n=4, workspace_directory=str(tmp_path)), return_value=False) is None
+
+
+def test_build_of_several_tasks_returns_a_list(tmp_path: Path) -> None:
+    tasks = [Leaf(n=i, workspace_directory=str(tmp_path)) for i in range(3)]
+    assert gokart.build(tasks) == [0, 1, 2]
+
+
+def test_build_error_carries_the_exceptions_per_task(tmp_path: Path) -> None:
+    task = NeedsBoom(workspace_directory=str(tmp_path))
+    with pytest.raises(gokart.GokartBuildError) as info:
+        gokart.build(task)
+    raised = info.value.raised_exceptions
+    assert list(raised) == [Boom(workspace_directory=str(tmp_path)).task_id]
+    assert isinstance(raised[Boom(workspace_directory=str(tmp_path)).task_id][0], ValueError)
+    assert not list(tmp_path.iterdir())
+
+
+def test_build_with_several_worker_processes(tmp_path: Path) -> None:
+    tasks = [Leaf(n=i, workspace_directory=str(tmp_path)) for i in range(10, 14)]
+    assert gokart.build(tasks, workers=2) == [10, 11, 12, 13]
+
+
+def test_redefined_task_class_does_not_make_lookups_ambiguous() -> None:
+    def define() -> type:
+        class Redefined(gokart.TaskOnKart[Any]):
+            pass
+
+        return Redefined
+
+    define()
+    newest = define()
+    gokart.build(Leaf(n=0, workspace_directory="memory://unused"), return_value=False)
+    assert luigi.task_register.Register.get_task_cls("Redefined") is newest
+
+
+PIPELINE = """
+import luigi
+import gokart_core as gokart
+
+class Hello(gokart.TaskOnKart):
+    name = luigi.Parameter(default="world")
+    def output(self):
+        return self.make_target("hello.pkl")
+    def run(self):
+        self.dump(f"hello {self.name}")
+
+class Broken(gokart.TaskOnKart):
+    def output(self):
+        return self.make_target("broken.pkl")
+    def run(self):
+        raise RuntimeError("no")
+
+if __name__ == "__main__":
+    gokart.run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["Hello", "--name", "cli"], 0),
+        (["Broken"], 40),
+        (["NoSuchTask"], 2),
+    ],
+)
+def test_run_command_line_and_exit_codes(tmp_path: Path, args: list[str], code: int) -> None:
+    (tmp_path / "main.py").write_text(textwrap.dedent(PIPELINE))
+    (tmp_path / "luigi.cfg").write_text("")
+    proc = subprocess.run(
+        [sys.executable, "main.py", *args, "--local-scheduler", "--workspace-directory", "ws"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LUIGI_CONFIG_PATH": str(tmp_path / "luigi.cfg")},
+        timeout=120,
+    )
+    assert proc.returncode == code, proc.stderr[-2000:]
+    if code == 2:
+        assert "error: No task NoSuchTask" in proc.stderr and "Traceback" not in proc.stderr
+    if code == 0:
+        (out,) = (tmp_path / "ws").glob("hello_*.pkl")
+        assert gokart.make_target(str(out)).load() == "hello cli"
