@@ -218,11 +218,12 @@ class TaskOnKart(luigi.Task, Generic[T]):
         data = self.load(target)
         if isinstance(data, dict) and len(data) == 1:
             data = next(iter(data.values()))
-        frame = _concat_frames(data, pd)
+        frame: pd.DataFrame = _concat_frames(data, pd)
         required = list(dict.fromkeys(required_columns or ()))
         missing = [c for c in required if c not in frame.columns]
         if missing and frame.empty and len(frame.index) == 0:
-            return pd.DataFrame(columns=required)
+            frame = pd.DataFrame(columns=required)
+            return frame
         if missing:
             raise ValueError(
                 f"{type(self).__name__}.load_data_frame: missing required columns {missing}; "
