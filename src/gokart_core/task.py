@@ -138,6 +138,10 @@ class TaskOnKart(luigi.Task, Generic[T]):
 
     # ------------------------------------------------------------------- targets
 
+    def output(self) -> Any:
+        """By default one pickle: ``{workspace}/{module path}/{ClassName}_{unique_id}.pkl``."""
+        return self.make_target()
+
     def make_target(
         self,
         relative_file_path: str | None = None,
