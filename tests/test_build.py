@@ -138,3 +138,66 @@ def test_run_command_line_and_exit_codes(tmp_path: Path, args: list[str], code: 
     if code == 0:
         (out,) = (tmp_path / "ws").glob("hello_*.pkl")
         assert gokart.make_target(str(out)).load() == "hello cli"
+
+
+class Chain(gokart.TaskOnKart[Any]):
+    depth = luigi.IntParameter()
+
+    def requires(self) -> Any:
+        if self.depth == 0:
+            return []
+        return Chain(depth=self.depth - 1, workspace_directory=self.workspace_directory)
+
+    def output(self) -> Any:
+        return self.make_target("chain.pkl")
+
+    def run(self) -> None:
+        self.dump(self.depth)
+
+
+class FanIn(gokart.TaskOnKart[Any]):
+    width = luigi.IntParameter()
+
+    def requires(self) -> Any:
+        return [Chain(depth=2, workspace_directory=self.workspace_directory)] + [
+            Leaf(n=i, workspace_directory=self.workspace_directory) for i in range(self.width)
+        ]
+
+    def output(self) -> Any:
+        return self.make_target("fan_in.pkl")
+
+    def run(self) -> None:
+        self.dump(len(self.load()))
+
+
+@pytest.fixture
+def exists_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every existence check that reaches the (real) local filesystem."""
+    from fsspec.implementations.local import LocalFileSystem
+
+    calls: list[str] = []
+    real = LocalFileSystem.exists
+
+    def exists(fs: Any, path: str, **kwargs: Any) -> bool:
+        calls.append(path)
+        return bool(real(fs, path, **kwargs))
+
+    monkeypatch.setattr(LocalFileSystem, "exists", exists)
+    return calls
+
+
+def test_existence_is_checked_once_per_output_in_a_no_op_rebuild(
+    tmp_path: Path, exists_calls: list[str]
+) -> None:
+    task = FanIn(width=20, workspace_directory=str(tmp_path))
+    gokart.build(task)
+    n_outputs = 1 + 3 + 20
+    assert len(set(exists_calls)) == n_outputs
+    # a fresh build asks at scheduling and once more right before run() (another worker may
+    # have written the output meanwhile); a written output is then known to exist
+    assert len(exists_calls) <= 2 * n_outputs
+    exists_calls.clear()
+    rebuilt = FanIn(width=20, workspace_directory=str(tmp_path))
+    assert gokart.build(rebuilt) == 21
+    # a complete root is asked once (scheduling); loading the result asks nothing more
+    assert exists_calls == [rebuilt.output().fs_path]
