@@ -32,6 +32,11 @@ class Format(abc.ABC):
 
     def __init__(self, **options: Any) -> None:
         self.options: Mapping[str, Any] = options
+        #: The file-name suffix this format was chosen by (``".csv.gz"``), set by the registry;
+        #: the task inserts the unique id before it.
+        self.suffix: str | None = None
+        #: The fsspec codec of a compression suffix (``"gzip"`` for ``x.csv.gz``), or None.
+        self.compression: str | None = None
 
     def accepts(self, obj: Any) -> bool:
         """Whether ``obj`` can be stored. Checked before any file is created."""

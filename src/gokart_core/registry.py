@@ -37,6 +37,32 @@ KNOWN_PROVIDERS: Mapping[str, str] = {
 }
 
 
+#: Compression suffixes: ``x.csv.gz`` is csv, gzipped, whenever ``.csv.gz`` itself is not
+#: registered. Values are fsspec codec names; the second item is what to install for it.
+COMPRESSIONS: Mapping[str, tuple[str, str | None]] = {
+    ".gz": ("gzip", None),
+    ".bz2": ("bz2", None),
+    ".xz": ("xz", None),
+    ".zst": ("zstd", "zstandard"),
+    ".lz4": ("lz4", "lz4"),
+}
+
+
+@dataclass(frozen=True)
+class FormatMatch:
+    """How a file name was matched: the entry, the suffix, and a compression codec if any."""
+
+    entry: FormatEntry
+    suffix: str
+    compression: str | None = None
+
+
+def _codec_available(codec: str) -> bool:
+    import fsspec.compression
+
+    return codec in fsspec.compression.compr
+
+
 @dataclass
 class FormatEntry:
     """A registered format: its name, its class (or where to import it from) and its extensions."""
@@ -155,13 +181,32 @@ class FormatRegistry:
 
     def entry_for_path(self, path: str) -> FormatEntry:
         """The entry whose registered suffix is the longest one that ``path`` ends with."""
+        return self.match(path).entry
+
+    def match(self, path: str) -> FormatMatch:
+        """Match the longest suffix of ``path``'s file name that names a format.
+
+        A suffix names a format when it is registered (``.gz``, ``.csv.gz``), or when it is a
+        registered suffix followed by a compression suffix (``.csv`` + ``.gz``): the longest wins,
+        so ``x.csv.gz`` is gzipped csv while ``x.gz`` keeps the meaning of ``.gz`` itself.
+        """
         name = posixpath.basename(path).lower()
         # Candidate suffixes from longest to shortest: "a.csv.gz" -> ".csv.gz", ".gz".
         dot = name.find(".", 1)
         while dot != -1:
-            entry = self._by_extension.get(name[dot:])
+            suffix = name[dot:]
+            entry = self._by_extension.get(suffix)
             if entry is not None:
-                return entry
+                return FormatMatch(entry, suffix)
+            inner, outer = posixpath.splitext(suffix)
+            if inner and outer in COMPRESSIONS and inner in self._by_extension:
+                codec, package = COMPRESSIONS[outer]
+                if not _codec_available(codec):
+                    raise PluginNotInstalledError(
+                        f"{path!r} is {inner} compressed with {codec}, which needs the package "
+                        f"{package!r}: pip install {package}"
+                    )
+                return FormatMatch(self._by_extension[inner], suffix, codec)
             dot = name.find(".", dot + 1)
         raise UnknownFormatError(self._unknown_extension_message(path, name))
 
@@ -183,9 +228,9 @@ class FormatRegistry:
         self, path: str, format_name: str | None = None, options: Mapping[str, Any] | None = None
     ) -> Format:
         """A format instance for ``path``: by explicit name if given, else by suffix."""
-        entry = (
-            self.entry_for_name(format_name)
-            if format_name is not None
-            else self.entry_for_path(path)
-        )
-        return entry.load_class()(**dict(options or {}))
+        if format_name is not None:
+            return self.entry_for_name(format_name).load_class()(**dict(options or {}))
+        match = self.match(path)
+        fmt = match.entry.load_class()(**dict(options or {}))
+        fmt.suffix, fmt.compression = match.suffix, match.compression
+        return fmt

@@ -124,6 +124,22 @@ def _atomic_write_move(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]
         raise
 
 
+@contextmanager
+def compressed(fp: IO[bytes], codec: str | None, mode: str) -> Iterator[IO[bytes]]:
+    """``fp`` seen through the fsspec codec ``codec`` (no-op for None). Closing the codec's
+    file writes its trailer; the underlying file is closed by whoever opened it."""
+    if codec is None:
+        yield fp
+        return
+    import fsspec.compression
+
+    stream: IO[bytes] = fsspec.compression.compr[codec](fp, mode=mode)
+    try:
+        yield stream
+    finally:
+        stream.close()
+
+
 def open_for_read(fs: AbstractFileSystem, path: str) -> IO[bytes]:
     if is_local(fs):
         return open(path, "rb", buffering=LOCAL_BUFFER_SIZE)

@@ -95,12 +95,12 @@ class TargetOnKart(luigi.Target):
                 raise TargetNotFoundError(
                     f"cannot load {self._path!r}: it does not exist (has its task run?)"
                 ) from None
-            with fp:
+            with fp, storage.compressed(fp, self.format.compression, "rb") as stream:
                 try:
                     if self.format.binary:
-                        return self.format.load(fp)
+                        return self.format.load(stream)
                     return self.format.load(
-                        storage.text_layer(fp, self.format.encoding, self.format.newline)
+                        storage.text_layer(stream, self.format.encoding, self.format.newline)
                     )
                 except GokartError:
                     raise
@@ -119,7 +119,10 @@ class TargetOnKart(luigi.Target):
         fs, fs_path = self.fs, self.fs_path
         with self.lock():
             try:
-                with storage.atomic_write(fs, fs_path) as fp:
+                with (
+                    storage.atomic_write(fs, fs_path) as raw,
+                    storage.compressed(raw, self.format.compression, "wb") as fp,
+                ):
                     if self.format.binary:
                         self.format.dump(obj, fp)
                     else:

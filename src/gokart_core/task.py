@@ -161,13 +161,18 @@ class TaskOnKart(luigi.Task, Generic[T]):
                 self.__module__.replace(".", "/"), f"{type(self).__name__}.pkl"
             )
         file_path = os.path.join(self.workspace_directory, relative_file_path)
+        plugins = get_plugins()
+        fmt = (
+            format
+            if isinstance(format, Format)
+            else plugins.resolve_format(file_path, format, format_options or {})
+        )
         unique_id = self.make_unique_id() if use_unique_id else None
         lock_key = make_lock_key(file_path, unique_id)
         return make_target(
-            insert_unique_id(file_path, unique_id),
-            format=format,
-            format_options=format_options,
-            lock=functools.partial(get_plugins().make_lock, lock_key, self),
+            insert_unique_id(file_path, unique_id, fmt.suffix),
+            format=fmt,
+            lock=functools.partial(plugins.make_lock, lock_key, self),
             lock_key=lock_key,
         )
 
@@ -341,11 +346,19 @@ def _is_empty_frame(obj: Any) -> bool:
     return type(obj).__module__.startswith("pandas") and bool(getattr(obj, "empty", False))
 
 
-def insert_unique_id(file_path: str, unique_id: str | None) -> str:
-    """``dir/name.ext`` -> ``dir/name_{unique_id}.ext`` (gokart's naming)."""
+def insert_unique_id(file_path: str, unique_id: str | None, suffix: str | None = None) -> str:
+    """``dir/name.ext`` -> ``dir/name_{unique_id}.ext`` (gokart's naming).
+
+    ``suffix`` is the suffix the format was matched by: ``x.csv.gz`` becomes
+    ``x_{unique_id}.csv.gz``, so that the name still says csv-in-gzip. Without a suffix, or for
+    a one-part one, this is gokart's ``os.path.splitext`` rule.
+    """
     if unique_id is None:
         return file_path
-    base, ext = os.path.splitext(file_path)
+    if suffix and file_path.lower().endswith(suffix):
+        base, ext = file_path[: len(file_path) - len(suffix)], file_path[-len(suffix) :]
+    else:
+        base, ext = os.path.splitext(file_path)
     return f"{base}_{unique_id}{ext}"
 
 
