@@ -83,8 +83,10 @@ def _atomic_write_local(path: str) -> Iterator[IO[bytes]]:
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb", buffering=LOCAL_BUFFER_SIZE) as fp:
+        # Opened by name, so that ``fp.name`` is a path: formats may hand it to native writers.
+        with open(tmp, "wb", buffering=LOCAL_BUFFER_SIZE) as fp:
             yield fp
         os.chmod(tmp, _file_mode())
         os.replace(tmp, path)

@@ -1,0 +1,54 @@
+"""``.npz`` files holding one array under the key ``data``, as gokart writes them.
+
+gokart dumps ``np.savez_compressed(file, data=array)`` and loads ``np.load(file)["data"]``; so
+does this format, with two differences that keep data from being lost or code from running:
+
+- only a plain ``numpy.ndarray`` is accepted: not an array of Python objects (saving it pickles
+  the objects, and loading a pickle runs code), and not a masked array (the mask would be dropped
+  silently). Anything else is a TypeError before a file is created.
+- loading never unpickles (``allow_pickle=False``), and a file without a ``data`` array is an
+  error naming the arrays it has.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import IO, Any, ClassVar
+
+import numpy as np
+
+from gokart_core import Format
+
+#: The key gokart stores the array under.
+KEY = "data"
+
+
+class NpzFormat(Format):
+    name: ClassVar[str] = "npz"
+    binary: ClassVar[bool] = True
+    accepted: ClassVar[str] = "a numpy.ndarray (not of dtype object, not a masked array)"
+
+    def accepts(self, obj: Any) -> bool:
+        return (
+            isinstance(obj, np.ndarray)
+            and not isinstance(obj, np.ma.MaskedArray)
+            and not obj.dtype.hasobject
+        )
+
+    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+        np.savez_compressed(fp, **{KEY: obj})
+
+    def load(self, fp: IO[bytes]) -> np.ndarray[Any, Any]:
+        if not fp.seekable():  # a zip archive is read from its end
+            fp = io.BytesIO(fp.read())
+        loaded = np.load(fp, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError(f"not an .npz archive but a single {type(loaded).__name__}")
+        with loaded:
+            if KEY not in loaded.files:
+                raise KeyError(
+                    f"no array named {KEY!r} in the archive (it has {loaded.files}); "
+                    f"gokart's .npz holds one array under the key {KEY!r}"
+                )
+            array: np.ndarray[Any, Any] = loaded[KEY]
+            return array

@@ -1,0 +1,241 @@
+"""pandas formats, reading and writing the same files as gokart 1.12.
+
+Every format here is binary: pandas gets the binary file object the target opened (with the
+``encoding`` for text formats), so no Python text layer sits between pandas and the file.
+
+- ``csv`` / ``tsv``: ``to_csv(index=False)`` / ``read_csv``; options ``encoding`` (utf-8) and
+  ``sep``. A Series is accepted; an empty file loads as an empty DataFrame.
+- ``json``: ``to_json`` / ``read_json`` (option ``orient``); a dict becomes a DataFrame.
+- ``ndjson``: one record a line (``orient="records", lines=True``).
+- ``parquet``: pyarrow, without the index, pandas' default compression unless the option
+  ``compression`` names another codec.
+- ``feather``: the index is stored in a column named ``__feather_gokart_index__{name}`` (as gokart
+  does) and restored on load; option ``store_index_in_feather`` (True).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from typing import IO, Any, ClassVar
+
+import pandas as pd
+
+from gokart_core import Format
+
+#: gokart's prefix of the column that holds the index in a feather file.
+FEATHER_INDEX_COLUMN_PREFIX = "__feather_gokart_index__"
+
+
+class _PandasFormat(Format):
+    """Binary formats with a fixed set of options; an unknown option is an error, not ignored."""
+
+    binary: ClassVar[bool] = True
+    #: The options this format understands.
+    option_names: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, **options: Any) -> None:
+        unknown = sorted(set(options) - self.option_names)
+        if unknown:
+            known = ", ".join(sorted(self.option_names)) or "none"
+            raise TypeError(
+                f"format {self.name!r} has no option {', '.join(map(repr, unknown))}; "
+                f"its options: {known}"
+            )
+        super().__init__(**options)
+
+
+def _local_path(fp: IO[bytes], *, write: bool) -> str | None:
+    """The path of ``fp`` when it is a local file at its start, so pandas can open it natively.
+
+    pandas reads a csv path on several threads, and pyarrow writes a path without passing every
+    buffer through Python; both are much slower on a file object. The path must name the very
+    file that ``fp`` has open (same device and inode); the core opens the temporary file of an
+    atomic write by its name. A file object with buffered data or not at its start is never
+    bypassed.
+    """
+    if not isinstance(fp, (io.BufferedReader, io.BufferedWriter, io.FileIO)):
+        return None
+    try:
+        if fp.tell() != 0:
+            return None
+        fd = fp.fileno()
+        opened = os.fstat(fd)
+        path = fp.name
+        if isinstance(path, str) and os.path.samestat(opened, os.stat(path)):
+            if write:
+                fp.flush()
+            return path
+    except (OSError, ValueError, AttributeError):
+        return None
+    return None
+
+
+def _empty_frame() -> pd.DataFrame:
+    """What an empty csv file loads as (gokart's answer to pandas' EmptyDataError)."""
+    frame: pd.DataFrame = pd.DataFrame()
+    return frame
+
+
+def _has_string_column_names(frame: pd.DataFrame) -> bool:
+    """parquet and feather store only string column names (pandas would stringify the others)."""
+    columns = frame.columns
+    if isinstance(columns, pd.MultiIndex):
+        return all(isinstance(name, str) for level in columns.levels for name in level)
+    return all(isinstance(name, str) for name in columns)
+
+
+class CsvFormat(_PandasFormat):
+    name: ClassVar[str] = "csv"
+    accepted: ClassVar[str] = "pandas.DataFrame or pandas.Series"
+    option_names: ClassVar[frozenset[str]] = frozenset({"encoding", "sep"})
+    default_sep: ClassVar[str] = ","
+
+    @property
+    def sep(self) -> str:
+        return str(self.options.get("sep", self.default_sep))
+
+    def accepts(self, obj: Any) -> bool:
+        return isinstance(obj, (pd.DataFrame, pd.Series))
+
+    def dump(self, obj: pd.DataFrame | pd.Series, fp: IO[bytes]) -> None:
+        obj.to_csv(fp, index=False, sep=self.sep, header=True, encoding=self.encoding)
+
+    def load(self, fp: IO[bytes]) -> pd.DataFrame:
+        source = _local_path(fp, write=False) or fp  # a path reads in parallel
+        try:
+            frame: pd.DataFrame = pd.read_csv(source, sep=self.sep, encoding=self.encoding)
+        except pd.errors.EmptyDataError:
+            return _empty_frame()
+        return frame
+
+
+class TsvFormat(CsvFormat):
+    name: ClassVar[str] = "tsv"
+    default_sep: ClassVar[str] = "\t"
+
+
+class JsonFormat(_PandasFormat):
+    name: ClassVar[str] = "json"
+    accepted: ClassVar[str] = "pandas.DataFrame, pandas.Series or dict"
+    option_names: ClassVar[frozenset[str]] = frozenset({"orient"})
+    lines: ClassVar[bool] = False
+
+    @property
+    def orient(self) -> Any:
+        return self.options.get("orient")
+
+    def accepts(self, obj: Any) -> bool:
+        return isinstance(obj, (pd.DataFrame, pd.Series, Mapping))
+
+    def dump(self, obj: pd.DataFrame | pd.Series | Mapping[Any, Any], fp: IO[bytes]) -> None:
+        frame = pd.DataFrame.from_dict(dict(obj)) if isinstance(obj, Mapping) else obj
+        frame.to_json(fp, orient=self.orient, lines=self.lines)
+
+    def load(self, fp: IO[bytes]) -> pd.DataFrame:
+        try:
+            loaded: pd.DataFrame = pd.read_json(fp, orient=self.orient, lines=self.lines)
+        except pd.errors.EmptyDataError:
+            return _empty_frame()
+        return loaded
+
+
+class NdjsonFormat(JsonFormat):
+    name: ClassVar[str] = "ndjson"
+    option_names: ClassVar[frozenset[str]] = frozenset()
+    lines: ClassVar[bool] = True
+
+    @property
+    def orient(self) -> Any:
+        return "records"
+
+
+class ParquetFormat(_PandasFormat):
+    name: ClassVar[str] = "parquet"
+    accepted: ClassVar[str] = "pandas.DataFrame with string column names"
+    option_names: ClassVar[frozenset[str]] = frozenset({"compression"})
+
+    def accepts(self, obj: Any) -> bool:
+        return isinstance(obj, pd.DataFrame) and _has_string_column_names(obj)
+
+    def dump(self, obj: pd.DataFrame, fp: IO[bytes]) -> None:
+        # pandas' default codec unless asked otherwise (gokart hard-coded the slow gzip).
+        kwargs: dict[str, Any] = {}
+        if "compression" in self.options:
+            kwargs["compression"] = self.options["compression"]
+        # pyarrow writes a path natively, a file object through Python.
+        obj.to_parquet(_local_path(fp, write=True) or fp, engine="pyarrow", index=False, **kwargs)
+
+    def load(self, fp: IO[bytes]) -> pd.DataFrame:
+        source = _local_path(fp, write=False) or fp
+        frame: pd.DataFrame = pd.read_parquet(source, engine="pyarrow")
+        return frame
+
+
+def _is_default_index(index: pd.Index) -> bool:
+    """An unnamed 0..n-1 RangeIndex: what pandas gives a loaded frame anyway."""
+    return (
+        isinstance(index, pd.RangeIndex)
+        and index.name is None
+        and index.start == 0
+        and index.step == 1
+    )
+
+
+class FeatherFormat(_PandasFormat):
+    name: ClassVar[str] = "feather"
+    accepted: ClassVar[str] = "pandas.DataFrame with string column names"
+    option_names: ClassVar[frozenset[str]] = frozenset({"store_index_in_feather"})
+
+    @property
+    def store_index(self) -> bool:
+        return bool(self.options.get("store_index_in_feather", True))
+
+    def accepts(self, obj: Any) -> bool:
+        return isinstance(obj, pd.DataFrame) and _has_string_column_names(obj)
+
+    def dump(self, obj: pd.DataFrame, fp: IO[bytes]) -> None:
+        frame = obj
+        # A default RangeIndex needs no column: it is what every reader (gokart too) gives back.
+        if self.store_index and not _is_default_index(obj.index):
+            frame = self._with_index_column(obj)
+        frame.to_feather(_local_path(fp, write=True) or fp)
+
+    @staticmethod
+    def _with_index_column(obj: pd.DataFrame) -> pd.DataFrame:
+        """A shallow frame with the index as its last column (gokart's layout); no data copied."""
+        index = obj.index
+        if isinstance(index, pd.MultiIndex):
+            raise ValueError(
+                "feather stores one index column: reset_index() the MultiIndex first, "
+                "or pass format_options={'store_index_in_feather': False}"
+            )
+        if index.name == "None":
+            raise ValueError(
+                "an index named 'None' cannot be told apart from an unnamed one in a feather "
+                "file (gokart's layout); rename the index"
+            )
+        column = f"{FEATHER_INDEX_COLUMN_PREFIX}{index.name}"
+        if column in obj.columns:
+            raise ValueError(
+                f"the frame already has a column {column!r}, where the index would be stored; "
+                "pass format_options={'store_index_in_feather': False}"
+            )
+        frame: pd.DataFrame = obj.copy(deep=False)  # new column list, same data
+        frame[column] = index
+        frame.index = pd.RangeIndex(len(frame))
+        return frame
+
+    def load(self, fp: IO[bytes]) -> pd.DataFrame:
+        frame: pd.DataFrame = pd.read_feather(fp)
+        if not self.store_index:
+            return frame
+        # gokart restores from the last column with the prefix.
+        for column in reversed(frame.columns):
+            if isinstance(column, str) and column.startswith(FEATHER_INDEX_COLUMN_PREFIX):
+                name: str | None = column[len(FEATHER_INDEX_COLUMN_PREFIX) :]
+                values = frame.pop(column)
+                frame.index = pd.Index(values.array, name=None if name == "None" else name)
+                break
+        return frame
