@@ -19,6 +19,9 @@ TEST_TOOLS = ["pytest>=8", "pandas>=2", "numpy", "gokart==1.12.2"]
 #: gokart's own dependencies would hide a dependency that a plugin forgot to declare.
 COMPAT_TESTS = "test_gokart_compat.py"
 
+#: A third-party plugin written from the README's guide, installed and tested as its author would.
+EXAMPLE_PLUGIN = "examples/gokart-yaml"
+
 nox.options.sessions = ["lint", "typecheck", "tests", "plugin"]
 nox.options.reuse_existing_virtualenvs = True
 
@@ -29,10 +32,16 @@ def _install_project(session: nox.Session, *plugins: str) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Core and every plugin together: the integration suite."""
+    """Core, every plugin and the example third-party plugin together: the integration suite."""
     _install_project(session, *PLUGINS)
-    session.install(*TEST_TOOLS)
-    session.run("pytest", "tests", *(f"plugins/{p}/tests" for p in PLUGINS), *session.posargs)
+    session.install(f"./{EXAMPLE_PLUGIN}", *TEST_TOOLS)
+    session.run(
+        "pytest",
+        "tests",
+        *(f"plugins/{p}/tests" for p in PLUGINS),
+        f"{EXAMPLE_PLUGIN}/tests",
+        *session.posargs,
+    )
 
 
 @nox.session
@@ -60,8 +69,8 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the sources of core and of every plugin."""
     _install_project(session, *PLUGINS)
-    session.install("mypy", "pytest", "pandas-stubs")
-    session.run("mypy", "src", *(f"plugins/{p}/src" for p in PLUGINS))
+    session.install(f"./{EXAMPLE_PLUGIN}", "mypy", "pytest", "pandas-stubs", "types-PyYAML")
+    session.run("mypy", "src", *(f"plugins/{p}/src" for p in PLUGINS), f"{EXAMPLE_PLUGIN}/src")
 
 
 @nox.session
