@@ -12,15 +12,6 @@ import pandas as pd
 import pytest
 
 import gokart_core
-import gokart_pandas
-from gokart_core.plugin.manager import use_plugin_manager
-from gokart_core.testing import builtins_only_plugin_manager
-
-
-@pytest.fixture(autouse=True)
-def _pandas_only() -> Any:
-    with use_plugin_manager(builtins_only_plugin_manager(gokart_pandas)):
-        yield
 
 
 def _frame() -> pd.DataFrame:

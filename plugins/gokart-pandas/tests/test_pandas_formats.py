@@ -14,16 +14,9 @@ import pytest
 import gokart_core as gokart
 import gokart_pandas
 from gokart_core import LoadError
-from gokart_core.plugin.manager import use_plugin_manager
-from gokart_core.testing import FormatConformance, builtins_only_plugin_manager
+from gokart_core.testing import FormatConformance
 
 INDEX_PREFIX = "__feather_gokart_index__"
-
-
-@pytest.fixture(autouse=True)
-def _pandas_only() -> Any:
-    with use_plugin_manager(builtins_only_plugin_manager(gokart_pandas)):
-        yield
 
 
 def _frame() -> pd.DataFrame:
