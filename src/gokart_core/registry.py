@@ -137,14 +137,15 @@ class FormatRegistry:
         )
         if not self._may_replace(self._by_name.get(name), entry, f"format name {name!r}"):
             return
-        for ext in entry.extensions:
-            self._may_replace(self._by_extension.get(ext), entry, f"extension {ext!r}")
-        # Checks passed for every key: commit the entry where it wins.
+        # Check every extension before changing anything, so a clash registers nothing.
+        won = [
+            ext
+            for ext in entry.extensions
+            if self._may_replace(self._by_extension.get(ext), entry, f"extension {ext!r}")
+        ]
         self._by_name[name] = entry
-        for ext in entry.extensions:
-            existing = self._by_extension.get(ext)
-            if existing is None or not existing.override:
-                self._by_extension[ext] = entry
+        for ext in won:
+            self._by_extension[ext] = entry
 
     @staticmethod
     def _may_replace(existing: FormatEntry | None, new: FormatEntry, what: str) -> bool:
