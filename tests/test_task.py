@@ -258,3 +258,17 @@ def test_lifecycle_hooks(plugins: Any, ws: str) -> None:
     with pytest.raises(gokart.GokartBuildError):
         gokart.build(Fails(workspace_directory=ws))
     assert recorder.events == [("before", "Fails"), ("failure", "boom")]
+
+
+class Declared(gokart.TaskOnKart[pd.DataFrame]):
+    pass
+
+
+class DeclaredChild(Declared):
+    pass
+
+
+def test_declared_output_type_reaches_the_format(ws: str) -> None:
+    assert Declared(workspace_directory=ws).output().format.declared_type is pd.DataFrame
+    assert DeclaredChild(workspace_directory=ws).output().format.declared_type is pd.DataFrame
+    assert Value(value="x", workspace_directory=ws).output().format.declared_type is None

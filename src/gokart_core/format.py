@@ -37,6 +37,9 @@ class Format(abc.ABC):
         self.suffix: str | None = None
         #: The fsspec codec of a compression suffix (``"gzip"`` for ``x.csv.gz``), or None.
         self.compression: str | None = None
+        #: The type a task declared for its output (``T`` of ``TaskOnKart[T]``), set by
+        #: ``make_target``; None when undeclared. A format may load into that type (polars).
+        self.declared_type: Any = None
 
     def accepts(self, obj: Any) -> bool:
         """Whether ``obj`` can be stored. Checked before any file is created."""

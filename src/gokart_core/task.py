@@ -6,6 +6,7 @@ import functools
 import hashlib
 import logging
 import os
+import typing
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -167,6 +168,8 @@ class TaskOnKart(luigi.Task, Generic[T]):
             if isinstance(format, Format)
             else plugins.resolve_format(file_path, format, format_options or {})
         )
+        if fmt.declared_type is None:
+            fmt.declared_type = declared_output_type(type(self))
         unique_id = self.make_unique_id() if use_unique_id else None
         lock_key = make_lock_key(file_path, unique_id)
         return make_target(
@@ -293,6 +296,17 @@ class TaskOnKart(luigi.Task, Generic[T]):
         if not self.modification_time_check or not inputs:
             return True
         return _inputs_not_newer(inputs, outputs)
+
+
+@functools.cache
+def declared_output_type(cls: type) -> Any:
+    """``T`` of the nearest ``TaskOnKart[T]`` base of ``cls``, or None (undeclared or a TypeVar)."""
+    for klass in cls.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            if typing.get_origin(base) is TaskOnKart:
+                (arg,) = typing.get_args(base)
+                return None if isinstance(arg, TypeVar) or arg is Any else arg
+    return None
 
 
 def _inputs_not_newer(inputs: list[Any], outputs: list[Any]) -> bool:
