@@ -201,3 +201,72 @@ def test_existence_is_checked_once_per_output_in_a_no_op_rebuild(
     assert gokart.build(rebuilt) == 21
     # a complete root is asked once (scheduling); loading the result asks nothing more
     assert exists_calls == [rebuilt.output().fs_path]
+
+
+class BadExtension(gokart.TaskOnKart[Any]):
+    def output(self) -> Any:
+        return self.make_target("out.unknownext")
+
+
+def test_a_failing_complete_reaches_the_caller(tmp_path: Path) -> None:
+    with pytest.raises(gokart.GokartBuildError) as info:
+        gokart.build(BadExtension(workspace_directory=str(tmp_path)))
+    (errors,) = info.value.raised_exceptions.values()
+    assert isinstance(errors[0], gokart.UnknownFormatError)
+    assert "'.unknownext'" in str(info.value)
+
+
+def test_failures_in_worker_processes_are_named(tmp_path: Path) -> None:
+    task = NeedsBoom(workspace_directory=str(tmp_path))
+    with pytest.raises(gokart.GokartBuildError) as info:
+        gokart.build([task, Leaf(n=99, workspace_directory=str(tmp_path))], workers=2)
+    assert Boom(workspace_directory=str(tmp_path)).task_id in str(info.value)
+
+
+class FlakyLock:
+    """A lock plugin whose lock is 'held by another application' the first two times."""
+
+    def __init__(self) -> None:
+        self.refusals = 2
+
+    @gokart.hookimpl
+    def gokart_make_lock(self, key: str, task: Any, run: bool) -> Any:
+        import contextlib
+
+        if not run:
+            return contextlib.nullcontext()
+
+        @contextlib.contextmanager
+        def lock() -> Any:
+            if self.refusals:
+                self.refusals -= 1
+                raise gokart.TaskLockException(f"{key} is held")
+            yield
+
+        return lock()
+
+
+class LockedLeaf(gokart.TaskOnKart[Any]):
+    def output(self) -> Any:
+        return self.make_target("locked.pkl")
+
+    def run(self) -> None:
+        self.dump("done")
+
+
+def test_build_retries_when_only_locks_were_taken(plugins: Any, tmp_path: Path) -> None:
+    flaky = FlakyLock()
+    plugins.pm.register(flaky)
+    task = LockedLeaf(workspace_directory=str(tmp_path), should_lock_run=True)
+    assert gokart.build(task) == "done"
+    assert flaky.refusals == 0
+
+
+def test_build_gives_up_on_locks_after_max_tries(plugins: Any, tmp_path: Path) -> None:
+    flaky = FlakyLock()
+    plugins.pm.register(flaky)
+    task = LockedLeaf(workspace_directory=str(tmp_path / "other"), should_lock_run=True)
+    with pytest.raises(gokart.GokartBuildError) as info:
+        gokart.build(task, task_lock_exception_max_tries=1)
+    (errors,) = info.value.raised_exceptions.values()
+    assert isinstance(errors[0], gokart.TaskLockException)

@@ -272,3 +272,23 @@ def test_declared_output_type_reaches_the_format(ws: str) -> None:
     assert Declared(workspace_directory=ws).output().format.declared_type is pd.DataFrame
     assert DeclaredChild(workspace_directory=ws).output().format.declared_type is pd.DataFrame
     assert Value(value="x", workspace_directory=ws).output().format.declared_type is None
+
+
+def test_command_line_beats_the_taskonkart_section(config: Any, tmp_path: Path) -> None:
+    config("TaskOnKart", "workspace_directory", str(tmp_path / "shared"))
+    with luigi.cmdline_parser.CmdlineParser.global_instance(
+        ["Configured", "--ConfiguredOwn-workspace-directory", str(tmp_path / "cli")]
+    ):
+        assert ConfiguredOwn().workspace_directory == str(tmp_path / "cli")
+        assert Configured().workspace_directory == str(tmp_path / "shared")
+
+
+class WithoutRedisPlugin(gokart.TaskOnKart[Any]):
+    pass
+
+
+def test_redis_settings_without_the_plugin_say_what_to_install(ws: str) -> None:
+    task = WithoutRedisPlugin(workspace_directory=ws, redis_host="localhost", redis_port=6379)
+    with pytest.raises(gokart.PluginNotInstalledError, match="pip install gokart-redis"):
+        task.output().exists()
+    assert not WithoutRedisPlugin(workspace_directory=ws, redis_host="localhost").output().locked

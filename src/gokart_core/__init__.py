@@ -10,8 +10,10 @@ from gokart_core.errors import (
     FormatRegistrationError,
     GokartError,
     LoadError,
+    LockError,
     PluginNotInstalledError,
     TargetNotFoundError,
+    TaskLockException,
     UnknownFormatError,
     UnsupportedObjectError,
 )
@@ -20,6 +22,7 @@ from gokart_core.parameters import ExplicitBoolParameter
 from gokart_core.plugin.manager import get_plugin_manager, make_plugin_manager
 from gokart_core.plugin.markers import hookimpl, hookspec
 from gokart_core.registry import FormatRegistry
+from gokart_core.run_with_lock import RunWithLock
 from gokart_core.target import TargetOnKart, make_target
 from gokart_core.task import TaskOnKart
 
@@ -34,9 +37,12 @@ __all__ = [
     "GokartBuildError",
     "GokartError",
     "LoadError",
+    "LockError",
     "PluginNotInstalledError",
+    "RunWithLock",
     "TargetNotFoundError",
     "TargetOnKart",
+    "TaskLockException",
     "TaskOnKart",
     "UnknownFormatError",
     "UnsupportedObjectError",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import random
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, overload
@@ -14,8 +17,11 @@ import luigi.configuration
 import luigi.execution_summary
 import luigi.task_register
 
+from gokart_core.errors import TaskLockException
 from gokart_core.storage import existence_cache
-from gokart_core.task import TaskOnKart
+from gokart_core.task import TaskOnKart, load_shaped
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -77,16 +83,18 @@ def _logger_levels(level: int) -> Iterator[None]:
 
 
 def _drop_redefined_task_classes() -> None:
-    """Keep only the newest class of each task family in luigi's registry.
+    """Keep only the newest definition of each class in luigi's registry.
 
-    A notebook that defines ``MyTask`` twice otherwise makes luigi's name lookup ambiguous.
-    gokart drops every user class instead, which breaks name lookups (dynamic dependencies).
+    A notebook that runs ``class MyTask`` twice otherwise makes luigi's name lookup ambiguous.
+    Only redefinitions (same module, same qualified name) are dropped: two different classes
+    of the same name stay ambiguous, as luigi says. gokart drops every user class instead,
+    which breaks name lookups (dynamic dependencies).
     """
     register = luigi.task_register.Register
-    newest: dict[str, type] = {}
+    newest: dict[tuple[str, str], type] = {}
     for cls in register._reg:
-        newest[cls.get_task_family()] = cls
-    register._reg = [cls for cls in register._reg if newest[cls.get_task_family()] is cls]
+        newest[(cls.__module__, cls.__qualname__)] = cls
+    register._reg = [c for c in register._reg if newest[(c.__module__, c.__qualname__)] is c]
 
 
 @overload
@@ -95,6 +103,8 @@ def build(
     return_value: bool = True,
     reset_register: bool = True,
     log_level: int = logging.ERROR,
+    task_lock_exception_max_tries: int = 10,
+    task_lock_exception_max_wait_seconds: int = 600,
     **env_params: Any,
 ) -> T: ...
 @overload
@@ -103,6 +113,8 @@ def build(
     return_value: bool = True,
     reset_register: bool = True,
     log_level: int = logging.ERROR,
+    task_lock_exception_max_tries: int = 10,
+    task_lock_exception_max_wait_seconds: int = 600,
     **env_params: Any,
 ) -> list[Any]: ...
 def build(
@@ -110,45 +122,76 @@ def build(
     return_value: bool = True,
     reset_register: bool = True,
     log_level: int = logging.ERROR,
+    task_lock_exception_max_tries: int = 10,
+    task_lock_exception_max_wait_seconds: int = 600,
     **env_params: Any,
 ) -> Any:
     """Build ``task`` (and what it requires) with a local scheduler; return its loaded output.
 
     The output keeps its shape (one object, a list or a dict). ``env_params`` go to
     ``luigi.build`` (``workers=4``, ``local_scheduler=False`` with ``scheduler_host=...``).
-    Raises :class:`GokartBuildError` when any task failed or could not be scheduled.
+    Raises :class:`GokartBuildError` when any task failed or could not be scheduled; its
+    ``raised_exceptions`` holds the exceptions raised in this process (with ``workers>1`` runs
+    happen in child processes, and only the failed task ids are known).
+
+    When the only failures are locks held by other applications (``redis_fail=True``), the
+    build is tried again with exponential backoff, up to ``task_lock_exception_max_tries``
+    times or ``task_lock_exception_max_wait_seconds`` in all.
     """
     tasks = list(task) if isinstance(task, Sequence) else [task]
     if reset_register:
         _drop_redefined_task_classes()
     env_params.setdefault("local_scheduler", True)
-    with existence_cache.scope(), _logger_levels(log_level), _collect_failures() as raised:
-        result = luigi.build(
-            tasks,
-            detailed_summary=True,
-            log_level=logging.getLevelName(log_level),
-            **env_params,
-        )
-        if raised or result.status not in _SUCCESS or not result.scheduling_succeeded:
-            failed = ", ".join(raised) or "see the summary"
-            raise GokartBuildError(
-                f"build did not finish ({result.one_line_summary.strip()}); failed: {failed}\n"
-                f"{result.summary_text}",
-                raised_exceptions=raised,
-            )
+    deadline = time.monotonic() + task_lock_exception_max_wait_seconds
+    with existence_cache.scope(), _logger_levels(log_level):
+        for attempt in itertools.count(1):
+            with _collect_failures() as raised:
+                result = luigi.build(
+                    tasks,
+                    detailed_summary=True,
+                    log_level=logging.getLevelName(log_level),
+                    **env_params,
+                )
+            if result.status in _SUCCESS and result.scheduling_succeeded:
+                break
+            wait = _lock_retry_wait(attempt)
+            if (
+                _only_lock_failures(raised)
+                and attempt < task_lock_exception_max_tries
+                and time.monotonic() + wait < deadline
+            ):
+                logger.info("a lock is held by another application; building again in %.1fs", wait)
+                time.sleep(wait)
+                continue
+            raise GokartBuildError(_failure_message(result, raised), raised_exceptions=raised)
         if not return_value:
             return None
-        outputs = [_load_output(t) for t in tasks]
+        outputs = [load_shaped(t.output()) for t in tasks]
     return outputs if isinstance(task, Sequence) else outputs[0]
 
 
-def _load_output(task: TaskOnKart[Any]) -> Any:
-    output = task.output()
-    if isinstance(output, (list, tuple)):
-        return [t.load() for t in output]
-    if isinstance(output, dict):
-        return {k: t.load() for k, t in output.items()}
-    return output.load()
+def _only_lock_failures(raised: dict[str, list[BaseException]]) -> bool:
+    return bool(raised) and all(
+        isinstance(e, TaskLockException) for errors in raised.values() for e in errors
+    )
+
+
+def _lock_retry_wait(attempt: int) -> float:
+    # Exponential backoff with jitter, so that waiting applications do not retry in step.
+    return float(min(0.5 * 2 ** (attempt - 1), 10.0) * random.uniform(0.5, 1.0))
+
+
+def _failure_message(result: Any, raised: dict[str, list[BaseException]]) -> str:
+    lines = [f"build did not finish: {result.one_line_summary.strip()}"]
+    for task_id, errors in raised.items():
+        lines.append(f"  {task_id}: {type(errors[-1]).__name__}: {errors[-1]}")
+    if not raised:
+        # Failures in worker child processes (workers>1) are known only by task id.
+        summary = luigi.execution_summary._summary_dict(result.worker)
+        for key in ("failed", "scheduling_error"):
+            lines.extend(f"  {t.task_id}: {key.replace('_', ' ')}" for t in summary.get(key, ()))
+    lines.append(result.summary_text)
+    return "\n".join(lines)
 
 
 def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> None:

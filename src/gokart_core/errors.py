@@ -33,3 +33,15 @@ class LoadError(GokartError):
 
 class TargetNotFoundError(GokartError, FileNotFoundError):
     """A target was loaded before anything was dumped to it."""
+
+
+class TaskLockException(GokartError):
+    """A lock is held by another application and the task asked not to wait (``redis_fail``).
+
+    luigi counts the task as failed; its ``[scheduler] retry_count``/``retry_delay`` run it again.
+    """
+
+
+class LockError(GokartError):
+    """A lock could not be taken, renewed or released (its server is unreachable, or the lease
+    was lost while held). The message names the lock server."""

@@ -102,11 +102,12 @@ def _atomic_write_commit(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes
     try:
         yield fp
         fp.close()
+        fp.commit()
     except BaseException:
+        # Abort the upload (a multipart upload left behind is invisible but kept, and billed).
         with contextlib.suppress(OSError, ValueError):
             fp.discard()
         raise
-    fp.commit()
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -23,6 +24,8 @@ from gokart_core.plugin.manager import get_plugins
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
+
+logger = logging.getLogger(__name__)
 
 LockFactory = Callable[[], AbstractContextManager[Any]]
 
@@ -84,7 +87,15 @@ class TargetOnKart(luigi.Target):
 
     def exists(self) -> bool:
         with self.lock():
-            return storage.existence_cache.exists(self.fs, self.fs_path)
+            return self._exists()
+
+    def _exists(self) -> bool:
+        return storage.existence_cache.exists(self.fs, self.fs_path)
+
+    @property
+    def locked(self) -> bool:
+        """Whether a lock plugin guards this target (the builtin no-op lock does not)."""
+        return not isinstance(self.lock(), nullcontext)
 
     def load(self) -> Any:
         fs, fs_path = self.fs, self.fs_path
@@ -110,7 +121,14 @@ class TargetOnKart(luigi.Target):
                         f"{type(exc).__name__}: {exc}"
                     ) from exc
 
-    def dump(self, obj: Any) -> None:
+    def dump(self, obj: Any, *, overwrite: bool = True) -> bool:
+        """Write ``obj``; return whether it was written.
+
+        ``overwrite=False`` keeps an existing file when the target is locked: the check and the
+        write happen under one lock, so of two applications dumping the same output the second
+        keeps the first one's file. (Without a lock plugin the check could race, so it is not
+        made: the write is atomic either way.)
+        """
         if not self.format.accepts(obj):
             raise UnsupportedObjectError(
                 f"cannot dump {type(obj).__module__}.{type(obj).__qualname__} to {self._path!r}: "
@@ -118,6 +136,9 @@ class TargetOnKart(luigi.Target):
             )
         fs, fs_path = self.fs, self.fs_path
         with self.lock():
+            if not overwrite and self.locked and self._exists():
+                logger.warning("%s exists already (written by another application); kept", self)
+                return False
             try:
                 with (
                     storage.atomic_write(fs, fs_path) as raw,
@@ -143,6 +164,7 @@ class TargetOnKart(luigi.Target):
                     f"{type(exc).__name__}: {exc}; nothing was written"
                 ) from exc
             storage.existence_cache.mark_written(fs, fs_path)
+        return True
 
     def remove(self) -> None:
         fs, fs_path = self.fs, self.fs_path

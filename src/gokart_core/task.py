@@ -6,6 +6,7 @@ import functools
 import hashlib
 import logging
 import os
+import sys
 import typing
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -13,10 +14,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import luigi
 import luigi.configuration
 import luigi.task
+from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core.format import Format
 from gokart_core.parameters import ExplicitBoolParameter
 from gokart_core.plugin.manager import get_plugins
+from gokart_core.run_with_lock import run_lock_wanted, with_run_lock
 from gokart_core.target import TargetOnKart, make_target
 
 if TYPE_CHECKING:
@@ -75,23 +78,53 @@ class TaskOnKart(luigi.Task, Generic[T]):
         significant=False,
         description="Skip run() when the outputs appeared since scheduling (another worker).",
     )
+    redis_host: str | None = luigi.OptionalParameter(
+        default=None,
+        significant=False,
+        description="Redis host of the cache-collision lock (needs the gokart-redis plugin).",
+    )
+    redis_port: int | None = luigi.OptionalIntParameter(
+        default=None, significant=False, description="Redis port of the cache-collision lock."
+    )
+    redis_timeout: int = luigi.IntParameter(
+        default=180,
+        significant=False,
+        description="Lease of a lock in seconds, renewed while held: how long a dead holder "
+        "blocks others.",
+    )
+    redis_fail: bool = luigi.BoolParameter(
+        default=False,
+        significant=False,
+        description="Fail at once when another application holds a lock, instead of waiting.",
+    )
+    should_lock_run: bool = ExplicitBoolParameter(
+        default=False,
+        significant=False,
+        description="Hold the task's run lock around run(), as @RunWithLock does.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._apply_shared_config(kwargs)
         super().__init__(*args, **kwargs)
         self.task_unique_id: str | None = None
         self._rerun_state: bool = self.rerun
+        # luigi calls ``task.run()``; wrapping the bound method on the instance keeps the user's
+        # ``run`` untouched on the class. Outermost first: a cheap unlocked completeness check,
+        # then the run lock (which checks again once it holds the lock).
+        run = self.run
+        if run_lock_wanted(self):
+            run = with_run_lock(self, run)
         if self.complete_check_at_run:
-            # luigi calls ``task.run()``; wrapping the bound method on the instance keeps the
-            # user's ``run`` untouched on the class.
-            self.run = _skip_if_complete(self, self.run)  # type: ignore[method-assign]
+            run = _skip_if_complete(self, run)
+        if run is not self.run:
+            self.run = run  # type: ignore[method-assign]
 
     @classmethod
     def _apply_shared_config(cls, kwargs: dict[str, Any]) -> None:
         """Fill parameters from the ``[TaskOnKart]`` config section.
 
-        Precedence: explicit arguments, then the task's own config section (luigi's usual
-        lookup), then ``[TaskOnKart]``.
+        Precedence: explicit arguments and the command line (``--Task-param``), then the task's
+        own config section (luigi's usual lookup), then ``[TaskOnKart]``.
         """
         config = luigi.configuration.get_config()
         if not config.has_section(SHARED_CONFIG_SECTION):
@@ -101,10 +134,14 @@ class TaskOnKart(luigi.Task, Generic[T]):
         own: set[str] = set()
         if own_section != SHARED_CONFIG_SECTION and config.has_section(own_section):
             own = {k.replace("-", "_") for k in config.options(own_section)}
+        cmdline = CmdlineParser.get_instance()
         for key in config.options(SHARED_CONFIG_SECTION):
             name = key.replace("-", "_")
-            if name in params and name not in kwargs and name not in own:
-                kwargs[name] = params[name].parse(config.get(SHARED_CONFIG_SECTION, key))
+            if name not in params or name in kwargs or name in own:
+                continue
+            if cmdline is not None and _given_on_cmdline(cmdline, params[name], name, own_section):
+                continue
+            kwargs[name] = params[name].parse(config.get(SHARED_CONFIG_SECTION, key))
 
     # ----------------------------------------------------------------- unique id
 
@@ -163,12 +200,10 @@ class TaskOnKart(luigi.Task, Generic[T]):
             )
         file_path = os.path.join(self.workspace_directory, relative_file_path)
         plugins = get_plugins()
-        fmt = (
-            format
-            if isinstance(format, Format)
-            else plugins.resolve_format(file_path, format, format_options or {})
-        )
-        if fmt.declared_type is None:
+        if isinstance(format, Format):
+            fmt = format
+        else:
+            fmt = plugins.resolve_format(file_path, format, format_options or {})
             fmt.declared_type = declared_output_type(type(self))
         unique_id = self.make_unique_id() if use_unique_id else None
         lock_key = make_lock_key(file_path, unique_id)
@@ -210,7 +245,7 @@ class TaskOnKart(luigi.Task, Generic[T]):
         """Load the inputs, in the shape of ``self.input()``: one target gives one object, a
         list a list, a dict a dict. ``load('key')`` loads one entry of a dict ``requires()``;
         ``load(task)`` loads that required task's output."""
-        return _load_shaped(self._input_targets(target))
+        return load_shaped(self._input_targets(target))
 
     def load_generator(self, target: Any = None) -> Generator[Any, None, None]:
         """Yield the loaded inputs one by one (lists and dicts flattened, dict values in order)."""
@@ -272,12 +307,22 @@ class TaskOnKart(luigi.Task, Generic[T]):
                 f"{type(self).__name__}.dump: the target is {type(output).__name__}, not a single "
                 "TargetOnKart; pass the key of a dict output()"
             )
-        output.dump(obj)
-        get_plugins().after_dump(self, output.path())
+        # Another application may have finished this output meanwhile: keep theirs.
+        if output.dump(obj, overwrite=False):
+            get_plugins().after_dump(self, output.path())
 
     # ------------------------------------------------------------------ complete
 
     def complete(self) -> bool:
+        try:
+            return self._complete()
+        except Exception as exc:
+            # luigi reports a failing complete() as a logged traceback only; the event lets
+            # gokart_core.build hand the exception itself (UnknownFormatError, ...) to the caller.
+            self.trigger_event(luigi.Event.BROKEN_TASK, self, exc)
+            raise
+
+    def _complete(self) -> bool:
         if self._rerun_state:
             for target in luigi.task.flatten(self.output()):
                 target.remove()
@@ -309,6 +354,11 @@ def declared_output_type(cls: type) -> Any:
     return None
 
 
+def _given_on_cmdline(cmdline: CmdlineParser, param: Any, name: str, family: str) -> bool:
+    dest = param._parser_global_dest(name, family)
+    return getattr(cmdline.known_args, dest, None) is not None
+
+
 def _inputs_not_newer(inputs: list[Any], outputs: list[Any]) -> bool:
     # A task may use an input as its output too: such paths do not count on either side.
     shared = {t.path() for t in inputs} & {t.path() for t in outputs}
@@ -336,11 +386,11 @@ def _flatten_on_kart(struct: Any) -> list[TaskOnKart[Any]]:
     return [t for t in luigi.task.flatten(struct) if isinstance(t, TaskOnKart)]
 
 
-def _load_shaped(targets: Any) -> Any:
+def load_shaped(targets: Any) -> Any:
     if isinstance(targets, (list, tuple)):
-        return [_load_shaped(t) for t in targets]
+        return [load_shaped(t) for t in targets]
     if isinstance(targets, dict):
-        return {k: _load_shaped(t) for k, t in targets.items()}
+        return {k: load_shaped(t) for k, t in targets.items()}
     return targets.load()
 
 
@@ -356,8 +406,9 @@ def _concat_frames(data: Any, pd: Any) -> Any:
 
 
 def _is_empty_frame(obj: Any) -> bool:
-    # Without importing pandas: tasks that never touch DataFrames should not pay for it.
-    return type(obj).__module__.startswith("pandas") and bool(getattr(obj, "empty", False))
+    # Without importing pandas: a DataFrame exists only if pandas was imported already.
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, pd.DataFrame) and bool(obj.empty)
 
 
 def insert_unique_id(file_path: str, unique_id: str | None, suffix: str | None = None) -> str:

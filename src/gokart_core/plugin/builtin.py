@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import fsspec.core
 
+from gokart_core.errors import PluginNotInstalledError
 from gokart_core.plugin.markers import hookimpl
 
 if TYPE_CHECKING:
@@ -34,5 +35,14 @@ def gokart_get_filesystem(
 
 
 @hookimpl(trylast=True)
-def gokart_make_lock(key: str, task: TaskOnKart[Any]) -> contextlib.AbstractContextManager[Any]:
+def gokart_make_lock(
+    key: str, task: TaskOnKart[Any], run: bool
+) -> contextlib.AbstractContextManager[Any]:
+    if task.redis_host is not None and task.redis_port is not None:
+        # Reached only when no lock plugin answered: locking was asked for and cannot be had.
+        raise PluginNotInstalledError(
+            f"{type(task).__name__} sets redis_host={task.redis_host!r} and "
+            f"redis_port={task.redis_port!r}, but no lock plugin is installed: "
+            "pip install gokart-redis"
+        )
     return contextlib.nullcontext()

@@ -94,9 +94,12 @@ class Plugins:
             self.pm.hook.gokart_get_filesystem(url=url, storage_options=storage_options),
         )
 
-    def make_lock(self, key: str, task: TaskOnKart[Any]) -> AbstractContextManager[Any]:
+    def make_lock(
+        self, key: str, task: TaskOnKart[Any], run: bool = False
+    ) -> AbstractContextManager[Any]:
         return cast(
-            "AbstractContextManager[Any]", self.pm.hook.gokart_make_lock(key=key, task=task)
+            "AbstractContextManager[Any]",
+            self.pm.hook.gokart_make_lock(key=key, task=task, run=run),
         )
 
     def before_run(self, task: TaskOnKart[Any]) -> None:

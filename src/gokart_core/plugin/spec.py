@@ -64,14 +64,21 @@ def gokart_get_filesystem(
 
 
 @hookspec(firstresult=True)
-def gokart_make_lock(key: str, task: TaskOnKart[Any]) -> AbstractContextManager[Any] | None:
-    """Return the lock that guards the target ``key`` of ``task`` (firstresult).
+def gokart_make_lock(
+    key: str, task: TaskOnKart[Any], run: bool
+) -> AbstractContextManager[Any] | None:
+    """Return the lock named ``key`` for ``task`` (firstresult).
 
-    The returned context manager is entered around every ``exists``/``load``/``dump``/``remove``
-    of the target, one operation at a time, so it must be re-enterable sequentially. ``key`` is
-    gokart's ``{file name without extension}_{unique_id}``. Return ``None`` when this plugin does
-    not lock this task (for example when it is not configured); the builtin (trylast) returns
-    ``contextlib.nullcontext()``.
+    ``run=False``: a target's cache-collision lock, entered around every ``exists``/``load``/
+    ``dump``/``remove`` of the target, one operation at a time (so it must be re-enterable
+    sequentially); ``key`` is gokart's ``{file name without extension}_{unique_id}``. It is held
+    for one file operation, so it should wait for another holder.
+    ``run=True``: the run lock around ``run()`` (``RunWithLock``), key
+    ``{ClassName}_{unique_id}-run``; with ``task.redis_fail`` it should raise
+    :class:`~gokart_core.TaskLockException` at once instead of waiting.
+
+    Return ``None`` when this plugin does not lock this task (for example when it is not
+    configured); the builtin (trylast) returns ``contextlib.nullcontext()``.
     """
 
 

@@ -4,7 +4,9 @@ gokart wrote ``dill.dumps(obj, protocol=4)`` into one in-memory buffer. Here the
 straight to the file (no second copy of a large object in memory, no pure-Python pickler), with
 protocol 5 so that large numpy/pandas buffers are written without an intermediate copy. Only what
 the standard pickler cannot save by reference (lambdas, functions and classes defined in
-``__main__`` or inside functions) is handed to dill, as gokart users expect those to work.
+``__main__`` or inside functions) is handed to dill, as gokart users expect those to work; an
+object the standard pickler refuses altogether (one holding a lock, a module) is written with
+dill as a whole, as gokart did (on files that can be rewound: local and memory workspaces).
 Loading uses the C unpickler, which reads gokart's dill pickles too (dill is installed alongside),
 and falls back to ``pandas.read_pickle`` for pickles of older pandas versions.
 """
@@ -47,7 +49,21 @@ class PickleFormat(Format):
 
     def dump(self, obj: Any, fp: IO[bytes]) -> None:
         protocol = int(self.options.get("protocol", DEFAULT_PROTOCOL))
-        _Pickler(fp, protocol=protocol).dump(obj)
+        try:
+            _Pickler(fp, protocol=protocol).dump(obj)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            # Something inside only dill can save (a lock, a module, ...): gokart dumped such
+            # objects with dill, so do the same, starting the file again.
+            if not fp.seekable():
+                raise
+            import dill
+
+            fp.seek(0)
+            fp.truncate()
+            try:
+                dill.dump(obj, fp, protocol=4)
+            except Exception:
+                raise exc from None
 
     def load(self, fp: IO[bytes]) -> Any:
         try:
