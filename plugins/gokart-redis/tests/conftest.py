@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -16,8 +15,7 @@ import redis
 import gokart_redis
 from gokart_core.plugin.manager import use_plugin_manager
 from gokart_core.testing import builtins_only_plugin_manager
-
-HERE = Path(__file__).parent
+from gokart_core.testing._lock_pipeline import ValueFormatPlugin
 
 
 def redis_server_binary() -> str:
@@ -53,23 +51,13 @@ class RedisServer:
 
 
 def start_redis(tmp: Path) -> RedisServer:
+    """A redis-server of the tests' own on a free port of 127.0.0.1 (never the shared 6379)."""
     binary = redis_server_binary()
     for _ in range(5):
         port = _free_port()
+        args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(tmp),
-            ],
+            [binary, *args, "--dir", str(tmp)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -85,69 +73,30 @@ def start_redis(tmp: Path) -> RedisServer:
     raise RuntimeError(f"could not start {binary} on a free port")
 
 
+@pytest.fixture
+def start_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Start a redis-server of the test's own (stopped at the end of the test)."""
+    started: list[RedisServer] = []
+
+    def start() -> RedisServer:
+        started.append(start_redis(tmp_path_factory.mktemp("redis")))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """A redis-server of the test session's own, on a free port of 127.0.0.1."""
     server = start_redis(tmp_path_factory.mktemp("redis"))
     yield server
     server.stop()
 
 
 @pytest.fixture(autouse=True)
-def _redis_plugin_only() -> Iterator[None]:
-    from lock_formats import plugin  # the tests' .val format: no format plugin needed
-
-    with use_plugin_manager(builtins_only_plugin_manager(gokart_redis, plugin)):
-        yield
-
-
-# lock_pipeline and lock_formats are imported by the tests and by the processes they start.
-sys.path.insert(0, str(HERE))
-
-
-@dataclass
-class Pipeline:
-    """Runs lock_pipeline.py in processes sharing one workspace and one redis."""
-
-    root: Path
-    server: RedisServer
-
-    def config(self, **taskonkart: object) -> Path:
-        settings = {
-            "workspace_directory": str(self.root / "ws"),
-            "redis_host": self.server.host,
-            "redis_port": self.server.port,
-            **taskonkart,
-        }
-        lines = ["[TaskOnKart]", *(f"{k}={v}" for k, v in settings.items())]
-        path = self.root / "luigi.cfg"
-        path.write_text("\n".join(lines) + "\n")
-        return path
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return {
-            **os.environ,
-            "PYTHONPATH": str(HERE),
-            "LUIGI_CONFIG_PATH": str(self.root / "luigi.cfg"),
-            "RUN_LOG": str(self.root / "runs.log"),
-            **extra,
-        }
-
-    def start(self, task: str, **extra: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [sys.executable, str(HERE / "lock_pipeline.py"), task],
-            env=self.env(**extra),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def runs(self) -> list[str]:
-        log = self.root / "runs.log"
-        return [line.split()[0] for line in log.read_text().splitlines()] if log.exists() else []
-
-
-@pytest.fixture
-def pipeline(tmp_path: Path, redis_server: RedisServer) -> Pipeline:
+def _redis_plugin_only(redis_server: RedisServer) -> Iterator[None]:
+    """This plugin and the tests' .val format; every test starts with an empty redis."""
     redis_server.client().flushall()
-    return Pipeline(tmp_path, redis_server)
+    with use_plugin_manager(builtins_only_plugin_manager(gokart_redis, ValueFormatPlugin())):
+        yield

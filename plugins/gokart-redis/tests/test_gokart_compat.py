@@ -11,10 +11,10 @@ from gokart.conflict_prevention_lock.task_lock import (
     make_task_lock_key,
     make_task_lock_params_for_run,
 )
-from lock_pipeline import Leaf, Mid
 
 import gokart_core as gokart
 from gokart_core.run_with_lock import run_lock_key
+from gokart_core.testing._lock_pipeline import Leaf, Mid
 
 
 class DefaultOutput(gokart.TaskOnKart[Any]):

@@ -2,73 +2,45 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
+import contextlib
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import luigi
 import pytest
-from conftest import Pipeline, RedisServer, start_redis
-from lock_pipeline import EXPECTED_ROOT, Slow, StopsRedis
+import redis
 
 import gokart_core as gokart
 from gokart_core.run_with_lock import run_lock_key, with_run_lock
-
-TASKS = {f"Leaf{i}" for i in range(10)} | {f"Mid{j}" for j in range(9)} | {"Root"}
-
-
-def _finish(procs: list[Any], timeout: float = 120) -> list[tuple[int, str, str]]:
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=timeout)
-        results.append((proc.returncode, out, err))
-    return results
+from gokart_core.testing import LockConformance, LockPipeline
+from gokart_core.testing._lock_pipeline import Slow
 
 
-@pytest.mark.parametrize("redis_fail", [False, True], ids=["wait", "fail-and-retry"])
-def test_six_processes_run_every_task_exactly_once(pipeline: Pipeline, redis_fail: bool) -> None:
-    pipeline.config(should_lock_run="true", redis_fail=str(redis_fail).lower())
-    procs = [pipeline.start("Root", RUN_SLEEP="0.1") for _ in range(6)]
-    for code, out, err in _finish(procs):
-        assert code == 0, err[-3000:]
-        assert json.loads(out.strip().splitlines()[-1]) == EXPECTED_ROOT
-    runs = Counter(pipeline.runs())
-    assert set(runs) == TASKS
-    assert all(n == 1 for n in runs.values()), runs
+class TestRedisLockConformance(LockConformance):
+    takeover_seconds = 2 + 5  # the lease, and the time to finish the task
+
+    @pytest.fixture
+    def lock_settings(self, redis_server: Any) -> dict[str, dict[str, Any]]:
+        host, port = redis_server.host, redis_server.port
+        return {"TaskOnKart": {"redis_host": host, "redis_port": port, "redis_timeout": 2}}
 
 
-def test_killed_holder_loses_the_lock_after_the_lease(pipeline: Pipeline) -> None:
-    pipeline.config(redis_timeout=2)
-    holder = pipeline.start("Slow", RUN_SLEEP="60")
-    deadline = time.monotonic() + 30
-    while "Slow" not in pipeline.runs():
-        assert time.monotonic() < deadline and holder.poll() is None, holder.communicate()
-        time.sleep(0.05)
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.wait()
-    killed_at = time.monotonic()
-
-    ((code, out, err),) = _finish([pipeline.start("Slow", RUN_SLEEP="0")])
-    assert code == 0, err[-3000:]
-    assert json.loads(out.strip().splitlines()[-1]) == "slow done"
-    assert time.monotonic() - killed_at < 2 + 5
-    assert pipeline.runs() == ["Slow", "Slow"]
+@pytest.fixture
+def pipeline(tmp_path: Path, redis_server: Any) -> LockPipeline:
+    return LockPipeline(
+        tmp_path,
+        {"TaskOnKart": {"redis_host": redis_server.host, "redis_port": redis_server.port}},
+    )
 
 
 def test_a_run_longer_than_the_lease_keeps_its_lock(
-    pipeline: Pipeline, redis_server: RedisServer
+    pipeline: LockPipeline, redis_server: Any
 ) -> None:
-    pipeline.config(redis_timeout=1)
+    pipeline.configure(redis_timeout=1)
     holder = pipeline.start("Slow", RUN_SLEEP="4")
-    deadline = time.monotonic() + 30
-    while "Slow" not in pipeline.runs():
-        assert time.monotonic() < deadline and holder.poll() is None, holder.communicate()
-        time.sleep(0.05)
+    pipeline.wait_for_run("Slow", holder)
     key = run_lock_key(Slow(workspace_directory=str(pipeline.root / "ws")))
     contender = redis_server.client().lock(key, timeout=1)
     attempts = 0
@@ -79,28 +51,37 @@ def test_a_run_longer_than_the_lease_keeps_its_lock(
         attempts += 1
         time.sleep(0.1)
     assert attempts > 25  # the run lasted several leases
-    ((code, _, err),) = _finish([holder])
-    assert code == 0, err[-3000:]
+    assert pipeline.finish(holder) == "slow done"
     assert contender.acquire(blocking=False)  # released at the end
     contender.release()
 
 
 def test_redis_stopped_mid_build_names_the_server_and_writes_nothing(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+    start_redis_server: Any, tmp_path: Path
 ) -> None:
-    server = start_redis(tmp_path_factory.mktemp("redis-stopped"))
-    try:
-        task = StopsRedis(
-            workspace_directory=str(tmp_path), redis_host=server.host, redis_port=server.port
-        )
-        with pytest.raises(gokart.GokartBuildError) as info:
-            gokart.build(task)
-        (errors,) = info.value.raised_exceptions.values()
-        assert isinstance(errors[0], gokart.LockError)
-        assert f"{server.host}:{server.port}" in str(errors[0])
-        assert list(tmp_path.iterdir()) == []
-    finally:
-        server.stop()
+    server = start_redis_server()
+    task = StopsRedis(
+        workspace_directory=str(tmp_path), redis_host=server.host, redis_port=server.port
+    )
+    with pytest.raises(gokart.GokartBuildError) as info:
+        gokart.build(task)
+    (errors,) = info.value.raised_exceptions.values()
+    assert isinstance(errors[0], gokart.LockError)
+    assert f"{server.host}:{server.port}" in str(errors[0])
+    assert list(tmp_path.iterdir()) == []
+
+
+class StopsRedis(gokart.TaskOnKart[str]):
+    """Shuts the redis server down in the middle of its run, before its dump."""
+
+    def output(self) -> Any:
+        return self.make_target("stops_redis.val")
+
+    def run(self) -> None:
+        # The server may close the connection as it stops.
+        with contextlib.suppress(redis.exceptions.ConnectionError):
+            redis.Redis(host=self.redis_host, port=self.redis_port).shutdown(nosave=True)
+        self.dump("never written")
 
 
 class Plain(gokart.TaskOnKart[str]):
@@ -112,7 +93,7 @@ class Plain(gokart.TaskOnKart[str]):
 
 
 def test_a_dump_does_not_overwrite_an_output_that_appeared(
-    tmp_path: Path, redis_server: RedisServer
+    tmp_path: Path, redis_server: Any
 ) -> None:
     task = Plain(
         workspace_directory=str(tmp_path),
@@ -124,7 +105,7 @@ def test_a_dump_does_not_overwrite_an_output_that_appeared(
     assert task.output().load() == "theirs"
 
 
-def test_target_operations_wait_for_the_lock(tmp_path: Path, redis_server: RedisServer) -> None:
+def test_target_operations_wait_for_the_lock(tmp_path: Path, redis_server: Any) -> None:
     task = Plain(
         workspace_directory=str(tmp_path),
         redis_host=redis_server.host,
@@ -149,9 +130,7 @@ def test_target_operations_wait_for_the_lock(tmp_path: Path, redis_server: Redis
     assert done_at >= released_at[0]
 
 
-def test_a_held_run_lock_fails_fast_with_redis_fail(
-    tmp_path: Path, redis_server: RedisServer
-) -> None:
+def test_a_held_run_lock_fails_fast_with_redis_fail(tmp_path: Path, redis_server: Any) -> None:
     task = Plain(
         workspace_directory=str(tmp_path),
         redis_host=redis_server.host,
@@ -168,7 +147,7 @@ def test_a_held_run_lock_fails_fast_with_redis_fail(
         other.release()
 
 
-def test_no_lock_without_host_and_port(tmp_path: Path, redis_server: RedisServer) -> None:
+def test_no_lock_without_host_and_port(tmp_path: Path, redis_server: Any) -> None:
     only_host = Plain(workspace_directory=str(tmp_path), redis_host=redis_server.host)
     assert not only_host.output().locked
     both = Plain(

@@ -3,10 +3,12 @@
 Fixtures (from :mod:`gokart_core.testing.plugin`): ``gokart_plugins`` (a plugin manager with only
 core's builtins, made the process-wide one for the test), ``memory_workspace`` and
 ``local_workspace``. The conformance base class :class:`FormatConformance` gives a format plugin's
-tests round-trip, atomic-write and error tests by subclassing.
+tests round-trip, atomic-write and error tests by subclassing; :class:`LockConformance` gives a
+lock plugin's tests multi-process contention tests.
 """
 
 from gokart_core.testing.conformance import FormatConformance
+from gokart_core.testing.locks import LockConformance, LockPipeline
 from gokart_core.testing.plugin import builtins_only_plugin_manager
 
-__all__ = ["FormatConformance", "builtins_only_plugin_manager"]
+__all__ = ["FormatConformance", "LockConformance", "LockPipeline", "builtins_only_plugin_manager"]
