@@ -182,3 +182,11 @@ def test_existence_cache_keeps_positive_answers_inside_a_scope(
     target.dump(2)
     assert target.exists() and target.exists()
     assert counter.calls > 4  # outside a scope nothing is cached
+
+
+def test_a_long_file_name_still_gets_a_temporary_sibling(tmp_path: Path) -> None:
+    name = "x" * 240 + ".pkl"
+    target = gokart.make_target(str(tmp_path / name))
+    target.dump([1])
+    assert target.load() == [1]
+    assert os.listdir(tmp_path) == [name]

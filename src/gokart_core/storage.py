@@ -19,7 +19,6 @@ import io
 import os
 import posixpath
 import secrets
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -44,24 +43,14 @@ def is_local(fs: AbstractFileSystem) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
-def _file_mode() -> int:
-    # mkstemp creates 0600 files; give published files the mode open() would have given them.
-    # Reading the umask means setting it, so do it once.
-    global _FILE_MODE
-    if _FILE_MODE is None:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        _FILE_MODE = 0o666 & ~umask
-    return _FILE_MODE
-
-
-_FILE_MODE: int | None = None
-
-
 def temporary_name(path: str) -> str:
-    """A hidden sibling of ``path``: never mistaken for the target, easy to clean up."""
+    """A hidden sibling of ``path``: never mistaken for the target, easy to clean up.
+
+    The target's name is cut at 200 characters, so that a long name (up to the usual 255)
+    still leaves room for the random part.
+    """
     head, tail = posixpath.split(path)
-    return posixpath.join(head, f".{tail}.{secrets.token_hex(6)}.tmp")
+    return posixpath.join(head, f".{tail[:200]}.{secrets.token_hex(6)}.tmp")
 
 
 @contextmanager
@@ -82,13 +71,14 @@ def atomic_write(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
 def _atomic_write_local(path: str) -> Iterator[IO[bytes]]:
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    os.close(fd)
+    tmp = temporary_name(path)
+    # "x": created here or failing, never someone else's file; the mode follows the umask as
+    # for any new file. Opened by name, so that ``fp.name`` is a path that formats may hand to
+    # native writers.
+    fp = open(tmp, "xb", buffering=LOCAL_BUFFER_SIZE)  # noqa: SIM115 - closed below
     try:
-        # Opened by name, so that ``fp.name`` is a path: formats may hand it to native writers.
-        with open(tmp, "wb", buffering=LOCAL_BUFFER_SIZE) as fp:
+        with fp:
             yield fp
-        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError, ValueError):
