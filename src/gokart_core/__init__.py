@@ -5,6 +5,8 @@ Importing this package loads no plugin: the plugin manager is built on first use
 """
 
 from gokart_core.build import GokartBuildError, build, run
+from gokart_core.config import add_config
+from gokart_core.config_params import inherits_config_params
 from gokart_core.errors import (
     DumpError,
     FormatRegistrationError,
@@ -18,13 +20,20 @@ from gokart_core.errors import (
     UnsupportedObjectError,
 )
 from gokart_core.format import Format
-from gokart_core.parameters import ExplicitBoolParameter
+from gokart_core.parameters import (
+    ExplicitBoolParameter,
+    ListTaskInstanceParameter,
+    SerializableParameter,
+    TaskInstanceParameter,
+    ZonedDateSecondParameter,
+)
 from gokart_core.plugin.manager import get_plugin_manager, make_plugin_manager
 from gokart_core.plugin.markers import hookimpl, hookspec
 from gokart_core.registry import FormatRegistry
 from gokart_core.run_with_lock import RunWithLock
 from gokart_core.target import TargetOnKart, make_target
 from gokart_core.task import TaskOnKart
+from gokart_core.tree import make_task_graph, make_task_info_as_table, make_task_info_as_tree_str
 
 __version__ = "0.1.0"
 
@@ -36,22 +45,31 @@ __all__ = [
     "FormatRegistry",
     "GokartBuildError",
     "GokartError",
+    "ListTaskInstanceParameter",
     "LoadError",
     "LockError",
     "PluginNotInstalledError",
     "RunWithLock",
+    "SerializableParameter",
     "TargetNotFoundError",
     "TargetOnKart",
+    "TaskInstanceParameter",
     "TaskLockException",
     "TaskOnKart",
     "UnknownFormatError",
     "UnsupportedObjectError",
+    "ZonedDateSecondParameter",
     "__version__",
+    "add_config",
     "build",
     "get_plugin_manager",
     "hookimpl",
     "hookspec",
+    "inherits_config_params",
     "make_plugin_manager",
     "make_target",
+    "make_task_graph",
+    "make_task_info_as_table",
+    "make_task_info_as_tree_str",
     "run",
 ]

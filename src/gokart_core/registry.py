@@ -36,6 +36,25 @@ KNOWN_PROVIDERS: Mapping[str, str] = {
     ".zip": "gokart-zip",
 }
 
+#: Which distribution provides the format names gokart-core's own API asks for by name
+#: (``make_model_target`` -> ``"model-zip"``), for the "install ..." hint of an unknown name.
+KNOWN_FORMAT_NAMES: Mapping[str, str] = {
+    "pickle": "gokart-pickle",
+    "csv": "gokart-pandas",
+    "tsv": "gokart-pandas",
+    "json": "gokart-pandas",
+    "ndjson": "gokart-pandas",
+    "parquet": "gokart-pandas",
+    "feather": "gokart-pandas",
+    "text": "gokart-text",
+    "gz": "gokart-text",
+    "xml": "gokart-xml",
+    "npz": "gokart-numpy",
+    "binary": "gokart-binary",
+    "model-zip": "gokart-zip",
+    "large-data-frame": "gokart-zip",
+}
+
 
 #: Compression suffixes: ``x.csv.gz`` is csv, gzipped, whenever ``.csv.gz`` itself is not
 #: registered. Values are fsspec codec names; the second item is what to install for it.
@@ -176,8 +195,14 @@ class FormatRegistry:
             return self._by_name[name]
         except KeyError:
             known = ", ".join(self.names) or "(none: install a format plugin such as gokart-pickle)"
+            provider = KNOWN_FORMAT_NAMES.get(name)
+            hint = (
+                f"; the plugin distribution {provider!r} provides it: pip install {provider}"
+                if provider
+                else ""
+            )
             raise UnknownFormatError(
-                f"no format named {name!r} is registered; registered formats: {known}"
+                f"no format named {name!r} is registered; registered formats: {known}{hint}"
             ) from None
 
     def entry_for_path(self, path: str) -> FormatEntry:

@@ -19,7 +19,7 @@ import io
 import os
 import posixpath
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import IO, Any
@@ -95,8 +95,14 @@ def _atomic_write_commit(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes
         fp.commit()
     except BaseException:
         # Abort the upload (a multipart upload left behind is invisible but kept, and billed).
-        with contextlib.suppress(OSError, ValueError):
+        # The server may be unreachable, which is what failed: whatever the abort raises, the
+        # original error is the one to report.
+        with contextlib.suppress(Exception):
             fp.discard()
+        # A discarded file must never be closed again: fsspec's ``__del__`` would close it,
+        # which starts a new multipart upload (and fails on the dropped buffer, leaving it).
+        with contextlib.suppress(Exception):
+            fp.closed = True
         raise
 
 
@@ -144,6 +150,20 @@ def text_layer(fp: IO[bytes], encoding: str, newline: str | None) -> io.TextIOWr
     return io.TextIOWrapper(fp, encoding=encoding, newline=newline)
 
 
+def thaw(options: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain, mutable copy of ``options`` (nested mappings and sequences included): luigi's
+    DictParameter gives frozen ones, which filesystems such as s3fs copy and update."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return {k: plain(v) for k, v in options.items()}
+
+
 def modification_time(fs: AbstractFileSystem, path: str) -> datetime:
     """The modification time of ``path``, timezone-aware (UTC when the filesystem gives none)."""
     mtime: datetime | float = fs.modified(path)
@@ -160,11 +180,23 @@ class ExistenceCache:
     Only positive answers are kept: a file that exists stays there during a build (unless
     gokart-core itself removes it, which updates the cache), while a missing file may be written
     at any moment by another worker or application, so it is always asked again.
+
+    On remote filesystems (anything but local disk) one request per file adds up: a no-op
+    rebuild of N tasks on S3 would send N HEAD requests. There, the second file asked for in a
+    folder makes the cache list that folder once (a few paged requests for thousands of files);
+    every file of the listing is then known to exist for the rest of the build. A file missing
+    from the listing is still asked for on its own, since it may have appeared since.
     """
+
+    #: How many files of one folder are checked one by one before the folder is listed.
+    LIST_AFTER = 2
 
     def __init__(self) -> None:
         self._depth = 0
         self._known: set[tuple[AbstractFileSystem, str]] = set()
+        #: Folders asked about (count), and the listings of those listed: (fs, folder) -> names.
+        self._asked: dict[tuple[AbstractFileSystem, str], int] = {}
+        self._listed: dict[tuple[AbstractFileSystem, str], set[str]] = {}
 
     @contextmanager
     def scope(self) -> Iterator[None]:
@@ -176,15 +208,43 @@ class ExistenceCache:
             self._depth -= 1
             if self._depth == 0:
                 self._known.clear()
+                self._asked.clear()
+                self._listed.clear()
 
     def exists(self, fs: AbstractFileSystem, path: str) -> bool:
         key = (fs, path)
         if key in self._known:
             return True
+        if self._depth and not is_local(fs) and path in self._listing(fs, path):
+            self._known.add(key)
+            return True
         found = bool(fs.exists(path))
         if found and self._depth:
             self._known.add(key)
         return found
+
+    def _listing(self, fs: AbstractFileSystem, path: str) -> set[str]:
+        """The names in ``path``'s folder, listed once per build from the LIST_AFTER-th file
+        asked for there (an empty set before)."""
+        folder = fs._parent(path)
+        key = (fs, folder)
+        listing = self._listed.get(key)
+        if listing is not None:
+            return listing
+        self._asked[key] = asked = self._asked.get(key, 0) + 1
+        if asked < self.LIST_AFTER:
+            return set()
+        try:
+            names = fs.ls(folder, detail=False, refresh=True)
+        except FileNotFoundError:
+            names = []
+        finally:
+            # Never leave the listing in the filesystem's own directory cache: fsspec answers
+            # ``exists`` from it, negatively too, and would never see another worker's files.
+            fs.invalidate_cache(folder)
+        listing = {str(name).rstrip("/") for name in names}
+        self._listed[key] = listing
+        return listing
 
     def mark_written(self, fs: AbstractFileSystem, path: str) -> None:
         if self._depth:
@@ -192,6 +252,9 @@ class ExistenceCache:
 
     def mark_removed(self, fs: AbstractFileSystem, path: str) -> None:
         self._known.discard((fs, path))
+        listing = self._listed.get((fs, fs._parent(path)))
+        if listing is not None:
+            listing.discard(path)
 
 
 #: The process-wide cache; ``gokart_core.build`` and ``gokart_core.run`` open its scope.

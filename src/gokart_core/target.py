@@ -52,7 +52,8 @@ class TargetOnKart(luigi.Target):
         self.lock_key = lock_key
         self._lock_factory = lock
         self._lock: AbstractContextManager[Any] | None = None
-        self._storage_options = dict(storage_options or {})
+        # Plain dicts: luigi's DictParameter gives frozen ones, which filesystems may not take.
+        self._storage_options: dict[str, Any] = storage.thaw(storage_options or {})
         self._fs: AbstractFileSystem | None = None
         self._fs_path = ""
 

@@ -102,6 +102,12 @@ class TaskOnKart(luigi.Task, Generic[T]):
         significant=False,
         description="Hold the task's run lock around run(), as @RunWithLock does.",
     )
+    storage_options: dict[str, Any] = luigi.DictParameter(
+        default={},
+        significant=False,
+        description="Keyword arguments of the workspace's fsspec filesystem (a JSON object), "
+        "merged over a storage plugin's config (e.g. [gokart_s3]).",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._apply_shared_config(kwargs)
@@ -154,12 +160,17 @@ class TaskOnKart(luigi.Task, Generic[T]):
         a plain luigi task contributes its significant parameters.
         """
         if self.task_unique_id is None:
-            self.task_unique_id = self._make_hash_id()
+            _compute_unique_ids(self)
+        assert self.task_unique_id is not None
         return self.task_unique_id
 
-    def _make_hash_id(self) -> str:
+    def _make_hash_id(self, requires: list[Any] | None = None) -> str:
+        """The id from ``requires`` (default: ``flatten(self.requires())``); the ids of
+        upstream TaskOnKarts are computed first (iteratively) if they are not cached."""
         dependencies: list[Any] = []
-        for task in luigi.task.flatten(self.requires()):
+        if requires is None:
+            requires = luigi.task.flatten(self.requires())
+        for task in requires:
             if isinstance(task, TaskOnKart):
                 if task.significant:
                     dependencies.append(task.make_unique_id())
@@ -173,6 +184,31 @@ class TaskOnKart(luigi.Task, Generic[T]):
         dependencies.append(self.to_str_params(only_significant=True))
         dependencies.append(type(self).__name__)
         return hashlib.md5(str(dependencies).encode()).hexdigest()
+
+    def requires(self) -> Any:
+        """By default, gokart's: the tasks given as parameters, as a dict by parameter name (a
+        task, or a non-empty tuple of tasks); ``[]`` when there are none."""
+        tasks = {k: v for k, v in self.param_kwargs.items() if _is_task_on_kart(v)}
+        return tasks or []
+
+    def __repr__(self) -> str:
+        """``Family(param=value, ..., task_param=Family_..._hash)``: a task given as a parameter
+        shows as its luigi task id, never as its nested parameters (luigi's repr recurses
+        through them)."""
+        parts = []
+        params = dict(self.get_params())
+        for name, value in self.param_kwargs.items():
+            param = params[name]
+            if not param.significant:
+                continue
+            if isinstance(value, luigi.Task):
+                shown = value.task_id
+            elif isinstance(value, (list, tuple)) and any(isinstance(v, luigi.Task) for v in value):
+                shown = "[" + ", ".join(getattr(v, "task_id", repr(v)) for v in value) + "]"
+            else:
+                shown = param.serialize(value)
+            parts.append(f"{name}={shown}")
+        return f"{self.get_task_family()}({', '.join(parts)})"
 
     # ------------------------------------------------------------------- targets
 
@@ -212,6 +248,57 @@ class TaskOnKart(luigi.Task, Generic[T]):
             format=fmt,
             lock=functools.partial(plugins.make_lock, lock_key, self),
             lock_key=lock_key,
+            storage_options=self.storage_options,
+        )
+
+    def make_model_target(
+        self,
+        relative_file_path: str,
+        save_function: Callable[[Any, str], Any],
+        load_function: Callable[[str], Any],
+        use_unique_id: bool = True,
+    ) -> TargetOnKart:
+        """A ``.zip`` target for objects saved as several files (gensim models and the like).
+
+        ``save_function(obj, path)`` writes into a fresh temporary folder under
+        ``local_temporary_directory``, which is zipped to the target; a load extracts the archive
+        (safely) into another fresh folder and returns ``load_function(path)``. The format
+        ``"model-zip"`` comes from the gokart-zip plugin.
+        """
+        if not relative_file_path.lower().endswith(".zip"):
+            raise ValueError(
+                f"{type(self).__name__}.make_model_target({relative_file_path!r}): the path must "
+                "end in '.zip' (the saved files are zipped into it)"
+            )
+        options = {
+            "save_function": save_function,
+            "load_function": load_function,
+            "local_temporary_directory": self.local_temporary_directory,
+        }
+        return self.make_target(
+            relative_file_path, use_unique_id, format="model-zip", format_options=options
+        )
+
+    def make_large_data_frame_target(
+        self,
+        relative_file_path: str | None = None,
+        use_unique_id: bool = True,
+        max_byte: int = 2**26,
+    ) -> TargetOnKart:
+        """A ``.zip`` of pickled chunks of a DataFrame, each of at most ``max_byte`` bytes of
+        values, that loads back in the original row order. Without a path:
+        ``{module path}/{ClassName}.zip``. The format ``"large-data-frame"`` comes from the
+        gokart-zip plugin."""
+        if relative_file_path is None:
+            relative_file_path = os.path.join(
+                self.__module__.replace(".", "/"), f"{type(self).__name__}.zip"
+            )
+        options = {
+            "max_byte": max_byte,
+            "local_temporary_directory": self.local_temporary_directory,
+        }
+        return self.make_target(
+            relative_file_path, use_unique_id, format="large-data-frame", format_options=options
         )
 
     # ------------------------------------------------------------- load and dump
@@ -380,6 +467,42 @@ def _skip_if_complete(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable
         return run()
 
     return wrapper
+
+
+def _is_task_on_kart(value: Any) -> bool:
+    """gokart's test of what its default ``requires()`` takes: a TaskOnKart or a non-empty
+    tuple of them (a list is not taken, as in gokart: the unique ids stay gokart's)."""
+    if isinstance(value, TaskOnKart):
+        return True
+    return (
+        isinstance(value, tuple) and bool(value) and all(isinstance(v, TaskOnKart) for v in value)
+    )
+
+
+def _compute_unique_ids(task: TaskOnKart[Any]) -> None:
+    """Compute and cache the unique ids of ``task`` and of every upstream TaskOnKart without an
+    id yet, innermost first, with an explicit stack: no recursion whatever the depth, and each
+    ``requires()`` is called once."""
+    requires: dict[int, list[Any]] = {}
+    stack: list[TaskOnKart[Any]] = [task]
+    while stack:
+        current = stack[-1]
+        key = id(current)
+        if current.task_unique_id is not None:
+            stack.pop()
+            continue
+        if key not in requires:
+            requires[key] = luigi.task.flatten(current.requires())
+            pending = [
+                t
+                for t in requires[key]
+                if isinstance(t, TaskOnKart) and t.significant and t.task_unique_id is None
+            ]
+            if pending:
+                stack.extend(reversed(pending))
+                continue
+        stack.pop()
+        current.task_unique_id = current._make_hash_id(requires[key])
 
 
 def _flatten_on_kart(struct: Any) -> list[TaskOnKart[Any]]:
