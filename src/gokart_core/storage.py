@@ -91,8 +91,16 @@ def _atomic_write_commit(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes
     fp = fs.open(path, "wb", autocommit=False)
     try:
         yield fp
-        fp.close()
-        fp.commit()
+        if _s3fs_all_in_memory(fp):
+            # Nothing was sent yet: s3fs's commit publishes the buffer with one PUT, where
+            # closing first would make a multipart upload of one part (3 requests, and an
+            # upload left behind if the process dies between them).
+            fp.commit()
+            fp.closed = True
+            fs.invalidate_cache(path)
+        else:
+            fp.close()
+            fp.commit()
     except BaseException:
         # Abort the upload (a multipart upload left behind is invisible but kept, and billed).
         # The server may be unreachable, which is what failed: whatever the abort raises, the
@@ -104,6 +112,16 @@ def _atomic_write_commit(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes
         with contextlib.suppress(Exception):
             fp.closed = True
         raise
+
+
+def _s3fs_all_in_memory(fp: Any) -> bool:
+    """Whether ``fp`` is an s3fs file that has sent nothing yet (its data all buffered)."""
+    return (
+        type(fp).__module__.partition(".")[0] == "s3fs"
+        and getattr(fp, "offset", 0) is None
+        and not getattr(fp, "parts", None)
+        and getattr(fp, "buffer", None) is not None
+    )
 
 
 @contextmanager
@@ -236,7 +254,9 @@ class ExistenceCache:
             return set()
         try:
             names = fs.ls(folder, detail=False, refresh=True)
-        except FileNotFoundError:
+        except OSError:
+            # No folder yet, or no permission to list (an S3 policy without s3:ListBucket):
+            # files are asked for one by one, as without the cache.
             names = []
         finally:
             # Never leave the listing in the filesystem's own directory cache: fsspec answers

@@ -9,7 +9,7 @@ import os
 import sys
 import typing
 from collections.abc import Callable, Generator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import luigi
 import luigi.configuration
@@ -18,7 +18,7 @@ from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core.format import Format
 from gokart_core.parameters import ExplicitBoolParameter
-from gokart_core.plugin.manager import get_plugins
+from gokart_core.plugin.manager import Plugins, get_plugins
 from gokart_core.run_with_lock import run_lock_wanted, with_run_lock
 from gokart_core.target import TargetOnKart, make_target
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+_NO_VALUE = luigi.parameter._no_value
 
 #: The luigi config section whose values apply to every TaskOnKart subclass.
 SHARED_CONFIG_SECTION = "TaskOnKart"
@@ -113,6 +115,7 @@ class TaskOnKart(luigi.Task, Generic[T]):
         self._apply_shared_config(kwargs)
         super().__init__(*args, **kwargs)
         self.task_unique_id: str | None = None
+        self._targets: dict[Any, TargetOnKart] = {}
         self._rerun_state: bool = self.rerun
         # luigi calls ``task.run()``; wrapping the bound method on the instance keeps the user's
         # ``run`` untouched on the class. Outermost first: a cheap unlocked completeness check,
@@ -124,6 +127,48 @@ class TaskOnKart(luigi.Task, Generic[T]):
             run = _skip_if_complete(self, run)
         if run is not self.run:
             self.run = run  # type: ignore[method-assign]
+
+    _gokart_params: ClassVar[tuple[tuple[str, Any], ...]]
+
+    @classmethod
+    def get_params(cls) -> list[tuple[str, Any]]:
+        """luigi's ``get_params``, computed once per class: luigi scans ``dir(cls)`` on every
+        call, several times per instantiation."""
+        cached = cls.__dict__.get("_gokart_params")
+        if cached is None:
+            cached = tuple(super().get_params())
+            cls._gokart_params = cached  # read back from this class's own __dict__ only
+        return list(cached)
+
+    @classmethod
+    def get_param_values(
+        cls, params: list[tuple[str, Any]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> list[tuple[str, Any]]:
+        """luigi's parameter resolution, with a fast path for the common case.
+
+        luigi looks every parameter left at its default up on the command line and in the
+        config, at every instantiation (cached instances included): most of the cost of making
+        a task. When there is no command line and no config section of this task, each of those
+        lookups can only end at the default, so the defaults are taken directly; anything else
+        goes to luigi unchanged.
+        """
+        if args or CmdlineParser.get_instance() is not None:
+            return list(super().get_param_values(params, args, kwargs))
+        if luigi.configuration.get_config().has_section(cls.get_task_family()):
+            return list(super().get_param_values(params, args, kwargs))
+        if not kwargs.keys() <= {name for name, _ in params}:
+            return list(super().get_param_values(params, args, kwargs))  # luigi's error
+        values: list[tuple[str, Any]] = []
+        for name, param in params:
+            if name in kwargs:
+                value = param.normalize(kwargs[name])
+            elif param._config_path is None and param._default is not _NO_VALUE:
+                value = param.normalize(param._default)
+            else:  # a required parameter, or one with a deprecated config path: luigi's errors
+                return list(super().get_param_values(params, args, kwargs))
+            # as luigi does: lists and sets become tuples, so that values hash
+            values.append((name, tuple(value) if isinstance(value, (list, set)) else value))
+        return values
 
     @classmethod
     def _apply_shared_config(cls, kwargs: dict[str, Any]) -> None:
@@ -234,8 +279,32 @@ class TaskOnKart(luigi.Task, Generic[T]):
             relative_file_path = os.path.join(
                 self.__module__.replace(".", "/"), f"{type(self).__name__}.pkl"
             )
-        file_path = os.path.join(self.workspace_directory, relative_file_path)
         plugins = get_plugins()
+        # luigi asks for output() many times per build; a target made once per instance keeps
+        # its format, filesystem and lock. Keyed by the plugins too: tests swap them.
+        try:
+            key: Any = (plugins, relative_file_path, use_unique_id, format, _frozen(format_options))
+            cached = self._targets.get(key)
+        except TypeError:  # unhashable format options: made anew each time
+            key, cached = None, None
+        if cached is not None:
+            return cached
+        target = self._make_target(
+            plugins, relative_file_path, use_unique_id, format, format_options
+        )
+        if key is not None:
+            self._targets[key] = target
+        return target
+
+    def _make_target(
+        self,
+        plugins: Plugins,
+        relative_file_path: str,
+        use_unique_id: bool,
+        format: str | Format | None,
+        format_options: Mapping[str, Any] | None,
+    ) -> TargetOnKart:
+        file_path = os.path.join(self.workspace_directory, relative_file_path)
         if isinstance(format, Format):
             fmt = format
         else:
@@ -444,6 +513,10 @@ def declared_output_type(cls: type) -> Any:
 def _given_on_cmdline(cmdline: CmdlineParser, param: Any, name: str, family: str) -> bool:
     dest = param._parser_global_dest(name, family)
     return getattr(cmdline.known_args, dest, None) is not None
+
+
+def _frozen(options: Mapping[str, Any] | None) -> Any:
+    return None if options is None else tuple(sorted(options.items()))
 
 
 def _inputs_not_newer(inputs: list[Any], outputs: list[Any]) -> bool:
