@@ -84,7 +84,7 @@ class StopsRedis(gokart.TaskOnKart[str]):
         self.dump("never written")
 
 
-class Plain(gokart.TaskOnKart[str]):
+class LockedPlain(gokart.TaskOnKart[str]):
     def output(self) -> Any:
         return self.make_target("plain.val")
 
@@ -95,7 +95,7 @@ class Plain(gokart.TaskOnKart[str]):
 def test_a_dump_does_not_overwrite_an_output_that_appeared(
     tmp_path: Path, redis_server: Any
 ) -> None:
-    task = Plain(
+    task = LockedPlain(
         workspace_directory=str(tmp_path),
         redis_host=redis_server.host,
         redis_port=redis_server.port,
@@ -106,7 +106,7 @@ def test_a_dump_does_not_overwrite_an_output_that_appeared(
 
 
 def test_target_operations_wait_for_the_lock(tmp_path: Path, redis_server: Any) -> None:
-    task = Plain(
+    task = LockedPlain(
         workspace_directory=str(tmp_path),
         redis_host=redis_server.host,
         redis_port=redis_server.port,
@@ -131,7 +131,7 @@ def test_target_operations_wait_for_the_lock(tmp_path: Path, redis_server: Any) 
 
 
 def test_a_held_run_lock_fails_fast_with_redis_fail(tmp_path: Path, redis_server: Any) -> None:
-    task = Plain(
+    task = LockedPlain(
         workspace_directory=str(tmp_path),
         redis_host=redis_server.host,
         redis_port=redis_server.port,
@@ -148,9 +148,9 @@ def test_a_held_run_lock_fails_fast_with_redis_fail(tmp_path: Path, redis_server
 
 
 def test_no_lock_without_host_and_port(tmp_path: Path, redis_server: Any) -> None:
-    only_host = Plain(workspace_directory=str(tmp_path), redis_host=redis_server.host)
+    only_host = LockedPlain(workspace_directory=str(tmp_path), redis_host=redis_server.host)
     assert not only_host.output().locked
-    both = Plain(
+    both = LockedPlain(
         workspace_directory=str(tmp_path),
         redis_host=redis_server.host,
         redis_port=redis_server.port,
@@ -160,7 +160,7 @@ def test_no_lock_without_host_and_port(tmp_path: Path, redis_server: Any) -> Non
 
 def test_parameters_from_the_command_line(tmp_path: Path) -> None:
     with luigi.cmdline_parser.CmdlineParser.global_instance(
-        ["Plain", "--redis-host=localhost", "--redis-port=6390", "--redis-fail"]
+        ["LockedPlain", "--redis-host=localhost", "--redis-port=6390", "--redis-fail"]
     ) as parser:
         task = parser.get_task_obj()
     assert (task.redis_host, task.redis_port, task.redis_fail) == ("localhost", 6390, True)
