@@ -68,6 +68,10 @@ def with_run_lock(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable[[],
             if task.complete():
                 logger.info("%s was completed by another application; skipping run()", task)
                 return None
-            return run()
+            task._in_run_lock = True
+            try:
+                return run()
+            finally:
+                task._in_run_lock = False
 
     return locked

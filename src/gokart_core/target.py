@@ -34,8 +34,10 @@ class TargetOnKart(luigi.Target):
     """One output file: ``exists``, ``load``, ``dump``, ``remove``, ``last_modification_time``.
 
     The filesystem is resolved from the path on first use, through the ``gokart_get_filesystem``
-    hook. Writes are atomic (see :mod:`gokart_core.storage`); every operation runs inside the
-    target's lock, which is a no-op unless a lock plugin is configured.
+    hook. Writes are atomic (see :mod:`gokart_core.storage`), so a reader sees the whole file or
+    none: ``exists``, ``load`` and ``last_modification_time`` need no lock. ``dump`` and
+    ``remove`` run inside the target's lock (a no-op unless a lock plugin is configured), so that
+    of two applications dumping one output the second keeps the first one's file.
     """
 
     def __init__(
@@ -87,10 +89,6 @@ class TargetOnKart(luigi.Target):
         return self._lock
 
     def exists(self) -> bool:
-        with self.lock():
-            return self._exists()
-
-    def _exists(self) -> bool:
         return storage.existence_cache.exists(self.fs, self.fs_path)
 
     @property
@@ -99,36 +97,35 @@ class TargetOnKart(luigi.Target):
         return not isinstance(self.lock(), nullcontext)
 
     def load(self) -> Any:
-        fs, fs_path = self.fs, self.fs_path
-        with self.lock():
+        try:
+            fp = storage.open_for_read(self.fs, self.fs_path)
+        except FileNotFoundError:
+            raise TargetNotFoundError(
+                f"cannot load {self._path!r}: it does not exist (has its task run?)"
+            ) from None
+        with fp, storage.compressed(fp, self.format.compression, "rb") as stream:
             try:
-                fp = storage.open_for_read(fs, fs_path)
-            except FileNotFoundError:
-                raise TargetNotFoundError(
-                    f"cannot load {self._path!r}: it does not exist (has its task run?)"
-                ) from None
-            with fp, storage.compressed(fp, self.format.compression, "rb") as stream:
-                try:
-                    if self.format.binary:
-                        return self.format.load(stream)
-                    return self.format.load(
-                        storage.text_layer(stream, self.format.encoding, self.format.newline)
-                    )
-                except GokartError:
-                    raise
-                except Exception as exc:
-                    raise LoadError(
-                        f"cannot load {self._path!r} as format {self.format.name!r}: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from exc
+                if self.format.binary:
+                    return self.format.load(stream)
+                return self.format.load(
+                    storage.text_layer(stream, self.format.encoding, self.format.newline)
+                )
+            except GokartError:
+                raise
+            except Exception as exc:
+                raise LoadError(
+                    f"cannot load {self._path!r} as format {self.format.name!r}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
 
-    def dump(self, obj: Any, *, overwrite: bool = True) -> bool:
+    def dump(self, obj: Any, *, overwrite: bool = True, lock: bool = True) -> bool:
         """Write ``obj``; return whether it was written.
 
         ``overwrite=False`` keeps an existing file when the target is locked: the check and the
         write happen under one lock, so of two applications dumping the same output the second
         keeps the first one's file. (Without a lock plugin the check could race, so it is not
-        made: the write is atomic either way.)
+        made: the write is atomic either way.) ``lock=False`` skips the lock and the check, for
+        a caller that holds a lock covering this write already (the task's run lock).
         """
         if not self.format.accepts(obj):
             raise UnsupportedObjectError(
@@ -136,8 +133,8 @@ class TargetOnKart(luigi.Target):
                 f"format {self.format.name!r} accepts {self.format.accepted}"
             )
         fs, fs_path = self.fs, self.fs_path
-        with self.lock():
-            if not overwrite and self.locked and self._exists():
+        with self.lock() if lock else nullcontext():
+            if not overwrite and lock and self.locked and self.exists():
                 logger.warning("%s exists already (written by another application); kept", self)
                 return False
             try:
@@ -175,8 +172,7 @@ class TargetOnKart(luigi.Target):
                 fs.rm(fs_path)
 
     def last_modification_time(self) -> datetime:
-        with self.lock():
-            return storage.modification_time(self.fs, self.fs_path)
+        return storage.modification_time(self.fs, self.fs_path)
 
 
 def make_target(

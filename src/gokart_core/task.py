@@ -116,6 +116,7 @@ class TaskOnKart(luigi.Task, Generic[T]):
         super().__init__(*args, **kwargs)
         self.task_unique_id: str | None = None
         self._targets: dict[Any, TargetOnKart] = {}
+        self._in_run_lock = False
         self._rerun_state: bool = self.rerun
         # luigi calls ``task.run()``; wrapping the bound method on the instance keeps the user's
         # ``run`` untouched on the class. Outermost first: a cheap unlocked completeness check,
@@ -463,8 +464,10 @@ class TaskOnKart(luigi.Task, Generic[T]):
                 f"{type(self).__name__}.dump: the target is {type(output).__name__}, not a single "
                 "TargetOnKart; pass the key of a dict output()"
             )
-        # Another application may have finished this output meanwhile: keep theirs.
-        if output.dump(obj, overwrite=False):
+        # Another application may have finished this output meanwhile: keep theirs. Inside the
+        # task's own run lock that was checked when the lock was taken, and the run lock keeps
+        # every other locked run out: one lock operation per task instead of two.
+        if output.dump(obj, overwrite=False, lock=not self._in_run_lock):
             get_plugins().after_dump(self, output.path())
 
     # ------------------------------------------------------------------ complete

@@ -61,7 +61,9 @@ def test_target_lock_waits_and_run_lock_fails_fast(lock_directory: Path, tmp_pat
 
         thread = threading.Thread(target=release_later)
         thread.start()
-        assert target.exists() is False  # waited for the release
+        assert target.exists() is False  # reads take no lock
+        assert not released_at
+        target.dump("mine")  # a dump waits for the release
         assert time.monotonic() >= released_at[0]
         thread.join()
     with (

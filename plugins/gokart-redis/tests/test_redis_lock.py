@@ -124,10 +124,13 @@ def test_target_operations_wait_for_the_lock(tmp_path: Path, redis_server: Any) 
 
     thread = threading.Thread(target=release_later)
     thread.start()
-    assert target.exists() is False
+    assert target.exists() is False  # reads take no lock
+    assert not released_at
+    target.dump("mine")  # a dump waits for the lock
     done_at = time.monotonic()
     thread.join()
     assert done_at >= released_at[0]
+    assert target.load() == "mine"
 
 
 def test_a_held_run_lock_fails_fast_with_redis_fail(tmp_path: Path, redis_server: Any) -> None:
