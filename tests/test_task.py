@@ -290,5 +290,7 @@ class WithoutRedisPlugin(gokart.TaskOnKart[Any]):
 def test_redis_settings_without_the_plugin_say_what_to_install(ws: str) -> None:
     task = WithoutRedisPlugin(workspace_directory=ws, redis_host="localhost", redis_port=6379)
     with pytest.raises(gokart.PluginNotInstalledError, match="pip install gokart-redis"):
-        task.output().exists()
+        task.output()
+    with pytest.raises(gokart.GokartBuildError, match="pip install gokart-redis"):
+        gokart.build(task)  # at scheduling, before any run()
     assert not WithoutRedisPlugin(workspace_directory=ws, redis_host="localhost").output().locked

@@ -313,13 +313,17 @@ class TaskOnKart(luigi.Task, Generic[T]):
             fmt.declared_type = declared_output_type(type(self))
         unique_id = self.make_unique_id() if use_unique_id else None
         lock_key = make_lock_key(file_path, unique_id)
-        return make_target(
+        target = make_target(
             insert_unique_id(file_path, unique_id, fmt.suffix),
             format=fmt,
             lock=functools.partial(plugins.make_lock, lock_key, self),
             lock_key=lock_key,
             storage_options=self.storage_options,
         )
+        # Ask for the lock now (it connects to nothing yet): a lock that cannot be had, such as
+        # redis settings without gokart-redis, fails at scheduling, not after a long run().
+        target.lock()
+        return target
 
     def make_model_target(
         self,
