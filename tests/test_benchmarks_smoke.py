@@ -16,7 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 def test_quick_benchmarks_write_the_tables(tmp_path: Path) -> None:
-    pytest.importorskip("pandas")
     output = tmp_path / "results.md"
     proc = subprocess.run(
         [

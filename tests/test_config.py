@@ -44,7 +44,6 @@ def test_ini_with_environment_interpolation(
 
 
 def test_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("yaml")
     monkeypatch.setenv("GOKART_CORE_TEST_NAME", "yaml env")
     path = tmp_path / "a.yaml"
     path.write_text(

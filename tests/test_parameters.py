@@ -5,7 +5,6 @@ from __future__ import annotations
 import bz2
 import dataclasses
 import datetime
-import importlib.util
 import json
 import subprocess
 import sys
@@ -186,7 +185,6 @@ def test_gokart_form_up_to_the_compatible_nesting() -> None:
         assert ("params_md5" in serialize_task(task)) == (i + 1 > GOKART_COMPATIBLE_NESTING)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("gokart") is None, reason="gokart not installed")
 def test_unique_ids_equal_gokart_ids() -> None:
     """Tasks given as parameters (a chain 50 deep among them) get gokart's unique ids.
 

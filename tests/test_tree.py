@@ -132,7 +132,6 @@ def test_dot(diamond: dict[str, Any]) -> None:
 
 
 def test_table(diamond: dict[str, Any]) -> None:
-    pytest.importorskip("pandas")
     table = gokart.make_task_info_as_table(diamond["d"])
     assert list(table["name"]) == ["DiamondD", "DiamondB", "DiamondA", "DiamondC"]
     assert list(table["is_complete"]) == ["PENDING", "COMPLETE", "COMPLETE", "PENDING"]

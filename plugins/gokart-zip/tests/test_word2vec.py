@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import fsspec
+import gensim
 import pytest
+from gensim.models import Word2Vec
 
 import gokart_core as gokart
 from gokart_core import TaskOnKart
-
-gensim = pytest.importorskip("gensim")
-from gensim.models import Word2Vec  # noqa: E402
 
 CORPUS = [
     ["cat", "dog", "pet", "animal", "fur"],

@@ -1,0 +1,120 @@
+"""S3 workspaces for gokart-core: ``workspace_directory=s3://bucket/prefix``.
+
+Installing this distribution installs s3fs (fsspec's S3 filesystem) and answers the
+``gokart_get_filesystem`` hook for ``s3://`` and ``s3a://`` URLs, merging two sources of
+storage options, the second winning:
+
+1. the ``[gokart_s3]`` section of the luigi config (see :class:`gokart_s3`);
+2. the task's ``storage_options`` parameter (a JSON dict: per task, on the command line as
+   ``--storage-options '{"anon": true}'``, or in ``[TaskOnKart]`` for every task).
+
+Everything else (credentials from the environment, ``~/.aws``, instance roles) is s3fs's and
+botocore's usual lookup. Other protocols are left to the next implementation (core's builtin:
+``fsspec.core.url_to_fs``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import fsspec.core
+import luigi
+
+from gokart_core import hookimpl
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+__all__ = ["gokart_get_filesystem", "gokart_s3", "storage_options_from_config"]
+
+#: The URL protocols this plugin answers for.
+PROTOCOLS = ("s3", "s3a")
+
+
+class gokart_s3(luigi.Config):  # luigi names a config section after its class
+    """The ``[gokart_s3]`` section of the luigi config: options for every ``s3://`` target.
+
+    Unset options are left to s3fs and botocore (environment, ``~/.aws/config``, instance role).
+    """
+
+    endpoint_url: str | None = luigi.OptionalParameter(
+        default=None,
+        description="An S3-compatible endpoint (MinIO, Ceph, moto, ...): http://host:port",
+    )
+    profile: str | None = luigi.OptionalParameter(
+        default=None, description="A profile of ~/.aws/credentials and ~/.aws/config."
+    )
+    anon: bool = luigi.BoolParameter(
+        default=False, description="Anonymous access (public buckets): no credentials sent."
+    )
+    key: str | None = luigi.OptionalParameter(default=None, description="Access key id.")
+    secret: str | None = luigi.OptionalParameter(default=None, description="Secret access key.")
+    token: str | None = luigi.OptionalParameter(default=None, description="Session token.")
+    region_name: str | None = luigi.OptionalParameter(default=None, description="The region.")
+    retries: int | None = luigi.OptionalIntParameter(
+        default=None,
+        description="Attempts of s3fs per request before an error (s3fs's default: 5); "
+        "botocore's own retries are set with config_kwargs in storage_options.",
+    )
+    storage_options: dict[str, Any] = luigi.DictParameter(
+        default={},
+        description="Any other keyword arguments of s3fs.S3FileSystem, as a JSON object.",
+    )
+
+
+def thaw(value: Any) -> Any:
+    """Plain dicts and lists from luigi's frozen parameter values (s3fs copies and mutates
+    ``client_kwargs`` and ``config_kwargs``)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+def storage_options_from_config() -> dict[str, Any]:
+    """The ``[gokart_s3]`` section as s3fs keyword arguments (unset options left out)."""
+    config = gokart_s3()
+    options: dict[str, Any] = thaw(config.storage_options)
+    for name in ("endpoint_url", "profile", "key", "secret", "token"):
+        value = getattr(config, name)
+        if value is not None:
+            options[name] = value
+    if config.anon:
+        options["anon"] = True
+    if config.retries is not None:
+        options["retries"] = config.retries
+    if config.region_name is not None:
+        options.setdefault("client_kwargs", {})["region_name"] = config.region_name
+    return options
+
+
+def merge_storage_options(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``; the nested ``client_kwargs`` / ``config_kwargs`` dicts are
+    merged key by key."""
+    merged: dict[str, Any] = thaw(base)
+    for key, value in thaw(override).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+@hookimpl
+def gokart_get_filesystem(
+    url: str, storage_options: Mapping[str, Any]
+) -> tuple[AbstractFileSystem, str] | None:
+    protocol = url.split("://", 1)[0].lower() if "://" in url else ""
+    if protocol not in PROTOCOLS:
+        return None
+    options = merge_storage_options(storage_options_from_config(), storage_options)
+    # s3fs takes its retries as an attribute, not an argument.
+    retries = options.pop("retries", None)
+    # fsspec caches filesystem instances by their arguments: every target with the same
+    # options shares one s3fs instance (and its connection pool).
+    fs, path = fsspec.core.url_to_fs(url, **options)
+    if retries is not None:
+        fs.retries = int(retries)
+    return fs, path
