@@ -22,6 +22,7 @@ import fsspec.core
 import luigi
 
 from gokart_core import hookimpl
+from gokart_core.storage import thaw  # luigi's frozen dicts -> plain ones, which s3fs mutates
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -61,16 +62,6 @@ class gokart_s3(luigi.Config):  # luigi names a config section after its class
         default={},
         description="Any other keyword arguments of s3fs.S3FileSystem, as a JSON object.",
     )
-
-
-def thaw(value: Any) -> Any:
-    """Plain dicts and lists from luigi's frozen parameter values (s3fs copies and mutates
-    ``client_kwargs`` and ``config_kwargs``)."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
-    return value
 
 
 def storage_options_from_config() -> dict[str, Any]:
