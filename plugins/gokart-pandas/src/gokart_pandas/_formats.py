@@ -310,7 +310,8 @@ class FeatherFormat(_PandasFormat):
 
             loaded = _polars.load_feather(fp, store_index=self.store_index)
             return _polars.as_declared(loaded, self.declared_type)
-        frame: pd.DataFrame = pd.read_feather(fp)
+        # A path lets pyarrow read natively, not through Python's file object.
+        frame: pd.DataFrame = pd.read_feather(_local_path(fp, write=False) or fp)
         if not self.store_index:
             return frame
         # gokart restores from the last column with the prefix.
