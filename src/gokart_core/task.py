@@ -119,12 +119,13 @@ class TaskOnKart(luigi.Task, Generic[T]):
         self._in_run_lock = False
         self._rerun_state: bool = self.rerun
         # luigi calls ``task.run()``; wrapping the bound method on the instance keeps the user's
-        # ``run`` untouched on the class. Outermost first: a cheap unlocked completeness check,
-        # then the run lock (which checks again once it holds the lock).
+        # ``run`` untouched on the class. The run lock checks completeness once it holds the
+        # lock, which makes a check before it redundant (the scheduler has just found the task
+        # incomplete, so a check without the lock would rarely spare a lock round trip).
         run = self.run
         if run_lock_wanted(self):
             run = with_run_lock(self, run)
-        if self.complete_check_at_run:
+        elif self.complete_check_at_run:
             run = _skip_if_complete(self, run)
         if run is not self.run:
             self.run = run  # type: ignore[method-assign]

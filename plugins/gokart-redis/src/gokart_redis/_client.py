@@ -1,0 +1,118 @@
+"""The few redis commands the lock needs, spoken over a socket in RESP.
+
+Why not redis-py: importing it costs 40-70 ms per process (its package imports asyncio and,
+since 7.x, OpenTelemetry) and each command ~40 µs of client code, which together were most of
+a locked build's overhead. The lock sends three scripts and PING, whose replies are integers,
+simple strings and errors: a small protocol to speak, and the tests check it against redis-py.
+
+Every command the lock sends is idempotent (see ``_lock.py``), so a command that fails on a
+connection that went stale is sent once more on a fresh one.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from typing import BinaryIO
+
+
+class RedisConnectionError(OSError):
+    """The server could not be reached, or the connection broke."""
+
+
+class RedisReplyError(Exception):
+    """The server answered with an error."""
+
+
+def _encode(args: tuple[str | int | float, ...]) -> bytes:
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = arg.encode() if isinstance(arg, str) else str(arg).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+class Connection:
+    """One socket to one server; not thread-safe (``client()`` gives each thread its own)."""
+
+    def __init__(self, host: str, port: int, connect_timeout: float, timeout: float) -> None:
+        self.host, self.port = host, port
+        self._connect_timeout, self._timeout = connect_timeout, timeout
+        self._sock: socket.socket | None = None
+        self._rfile: BinaryIO | None = None
+
+    def _connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), timeout=self._connect_timeout)
+        # Commands are small and answered before the next is sent: Nagle would only delay them.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(self._timeout)
+        self._sock, self._rfile = sock, sock.makefile("rb")
+
+    def close(self) -> None:
+        if self._sock is not None:
+            assert self._rfile is not None
+            self._rfile.close()
+            self._sock.close()
+            self._sock = self._rfile = None
+
+    def execute(self, *args: str | int | float) -> int | bytes | None:
+        """Send one command and return its reply; reconnects once if the connection broke."""
+        fresh = self._sock is None
+        try:
+            return self._roundtrip(args)
+        except (OSError, EOFError) as first:
+            self.close()
+            if fresh:  # nothing stale to blame: the server is not there
+                raise RedisConnectionError(f"{type(first).__name__}: {first}") from first
+        try:
+            return self._roundtrip(args)
+        except (OSError, EOFError) as second:
+            self.close()
+            raise RedisConnectionError(f"{type(second).__name__}: {second}") from second
+
+    def _roundtrip(self, args: tuple[str | int | float, ...]) -> int | bytes | None:
+        if self._sock is None:
+            self._connect()
+        assert self._sock is not None and self._rfile is not None
+        self._sock.sendall(_encode(args))
+        return self._read_reply(self._rfile)
+
+    def _read_reply(self, rfile: BinaryIO) -> int | bytes | None:
+        line = rfile.readline()
+        if not line.endswith(b"\r\n"):
+            raise EOFError("the server closed the connection")
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"+":
+            return rest
+        if kind == b":":
+            return int(rest)
+        if kind == b"-":
+            raise RedisReplyError(rest.decode(errors="replace"))
+        if kind == b"$":
+            size = int(rest)
+            if size < 0:
+                return None
+            data = rfile.read(size + 2)
+            if len(data) != size + 2:
+                raise EOFError("the server closed the connection")
+            return data[:-2]
+        # The lock's commands never answer with anything else; a desynchronised stream must
+        # not be read on.
+        self.close()
+        raise RedisReplyError(f"unexpected reply {line[:40]!r}")
+
+
+_local = threading.local()
+
+
+def client(host: str, port: int) -> Connection:
+    """This thread's connection to ``host:port``; a forked child makes its own."""
+    conns: dict[tuple[str, int, int], Connection] | None = getattr(_local, "conns", None)
+    if conns is None:
+        conns = _local.conns = {}
+    key = (host, port, os.getpid())
+    conn = conns.get(key)
+    if conn is None:
+        conn = conns[key] = Connection(host, port, connect_timeout=5.0, timeout=30.0)
+    return conn
