@@ -72,6 +72,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="tasks (leaves + the root) of the fan-in built with and without the redis lock [200]",
     )
     p.add_argument("--repeats", type=int, help="repeats of each scenario [3]")
+    p.add_argument(
+        "--frame-cycles", type=int, help="dump + load round trips per DataFrame process [3]"
+    )
     p.add_argument("--uid-repeats", type=int, help="repeats of the unique_id scenario [--repeats]")
     p.add_argument(
         "--frame-repeats", type=int, help="repeats of the DataFrame round trips [--repeats + 2]"
@@ -128,6 +131,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             setattr(args, name, value)
     if args.uid_repeats is None:
         args.uid_repeats = args.repeats
+    if args.frame_cycles is None:
+        args.frame_cycles = 1 if quick else 3
     if args.frame_repeats is None:
         args.frame_repeats = args.repeats if quick else args.repeats + 2
     if args.profile is None:
@@ -475,7 +480,12 @@ def run_benchmarks(
         if r < args.frame_repeats and "frame" in args.scenarios:
             for fmt in args.formats:
                 for impl in rotated(frame_impls, r):
-                    spec = {"kind": "frame", "format": fmt, "rows": args.rows}
+                    spec = {
+                        "kind": "frame",
+                        "format": fmt,
+                        "rows": args.rows,
+                        "cycles": args.frame_cycles,
+                    }
                     add(f"frame:{fmt}", impl, runner.run(impl, spec))
         if r < args.repeats:
             if "chain" in args.scenarios:
@@ -645,7 +655,11 @@ def render(
     if "frame" in args.scenarios:
         w(f"## DataFrame dump + load ({args.rows:,} x 8)\n")
         w(
-            "Each implementation dumps the frame to a file and loads it back, in one process. "
+            f"Each implementation dumps the frame to a file and loads it back, "
+            f"{args.frame_cycles} times in one process (the file removed before each dump); "
+            "*dump + load* is the median round trip (range over processes), *first* the first "
+            "round trip of a process, which pays one-time costs such as pyarrow's lazy "
+            "initialisation. "
             "Raw pandas: `to_pickle`/`read_pickle`, `to_csv(index=False)`/`read_csv`, "
             "`to_parquet(index=False)`/`read_parquet`, `to_feather`/`read_feather`. gokart-core: "
             "`gokart_core.make_target(path).dump(df)` / `.load()`; gokart: "
@@ -655,10 +669,10 @@ def render(
             "interpreter.\n"
         )
         w(
-            "| format | implementation | dump + load | dump | load | vs raw | peak RSS | vs raw "
-            "| extra RSS | vs raw | file |"
+            "| format | implementation | dump + load | dump | load | vs raw | first | vs raw "
+            "| peak RSS | vs raw | extra RSS | vs raw | file |"
         )
-        w("|---|---|---|---|---|---|---|---|---|---|---|")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for fmt in args.formats:
             per = samples.get(f"frame:{fmt}", {})
             for impl in ("pandas", "core", "pandas-gk", "gokart"):
@@ -671,15 +685,19 @@ def render(
                 extra = summary(per[impl], "extra_rss")
                 bextra = summary(per.get(base, []), "extra_rss")
                 size = summary(per[impl], "file_bytes")
+                first = summary(per[impl], "first_s")
+                bfirst = summary(per.get(base, []), "first_s")
                 is_base = impl == base
                 if s is None:
-                    w(f"| {fmt} | {LABELS[impl]} | failed: {first_error(per[impl])} |||||||||")
+                    w(f"| {fmt} | {LABELS[impl]} | failed: {first_error(per[impl])} |||||||||||")
                     continue
                 w(
                     f"| {fmt} | {LABELS[impl]} | {fmt_range(s)} "
                     f"| {fmt_s(med(summary(per[impl], 'dump_s')))} "
                     f"| {fmt_s(med(summary(per[impl], 'load_s')))} "
                     f"| {'' if is_base else fmt_x(ratio(med(s), med(b)))} "
+                    f"| {fmt_s(med(first))} "
+                    f"| {'' if is_base else fmt_x(ratio(med(first), med(bfirst)))} "
                     f"| {fmt_mb(med(peak))} "
                     f"| {'' if is_base else fmt_x(ratio(med(peak), med(bpeak)))} "
                     f"| {fmt_mb(med(extra))} "
