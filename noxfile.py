@@ -82,7 +82,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the sources of core and of every plugin."""
+    """mypy --strict on the sources of core and of every plugin, the typed example, and the
+    mistyped uses it must reject."""
     _install_project(session, *PLUGINS)
     session.install(
         f"./{EXAMPLE_PLUGIN}",
@@ -90,10 +91,18 @@ def typecheck(session: nox.Session) -> None:
         "pytest",
         "pandas-stubs",
         "types-PyYAML",
+        "types-tqdm",
         "polars",
         "redis",  # gokart_redis.testing hands out redis-py clients
     )
-    session.run("mypy", "src", *(f"plugins/{p}/src" for p in PLUGINS), f"{EXAMPLE_PLUGIN}/src")
+    session.run(
+        "mypy",
+        "src",
+        *(f"plugins/{p}/src" for p in PLUGINS),
+        f"{EXAMPLE_PLUGIN}/src",
+        "examples/typed_pipeline.py",  # a typed pipeline must pass --strict
+        "tests/typing_rejected.py",  # mistyped uses must be rejected (warn_unused_ignores)
+    )
 
 
 @nox.session

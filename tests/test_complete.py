@@ -210,7 +210,14 @@ def test_output_paths_live_in_the_workspace(ws: str) -> None:
     gokart.build(task)
     uid_sink = task.make_unique_id()
     uid_source = task.requires().make_unique_id()
-    assert all_files(ws) == sorted([f"sink_{uid_sink}.pkl", f"source_{uid_source}.pkl"])
+    # Beside the outputs: the supplementary logs of both runs (module_versions is .txt, whose
+    # format these tests do not install).
+    logs = [
+        f"log/{kind}/{name}_{uid}.pkl"
+        for kind in ("processing_time", "task_params", "task_log")
+        for name, uid in (("CompSink", uid_sink), ("CompSource", uid_source))
+    ]
+    assert all_files(ws) == sorted([f"sink_{uid_sink}.pkl", f"source_{uid_source}.pkl", *logs])
 
 
 def test_all_outputs_are_needed(ws: str) -> None:

@@ -13,13 +13,16 @@ from gokart_core.errors import (
     GokartError,
     LoadError,
     LockError,
+    PandasTypeError,
     PluginNotInstalledError,
     TargetNotFoundError,
+    TaskDefinitionError,
     TaskLockException,
     UnknownFormatError,
     UnsupportedObjectError,
 )
 from gokart_core.format import Format
+from gokart_core.pandas_type_config import PandasTypeConfig
 from gokart_core.parameters import (
     ExplicitBoolParameter,
     ListTaskInstanceParameter,
@@ -48,11 +51,14 @@ __all__ = [
     "ListTaskInstanceParameter",
     "LoadError",
     "LockError",
+    "PandasTypeConfig",
+    "PandasTypeError",
     "PluginNotInstalledError",
     "RunWithLock",
     "SerializableParameter",
     "TargetNotFoundError",
     "TargetOnKart",
+    "TaskDefinitionError",
     "TaskInstanceParameter",
     "TaskLockException",
     "TaskOnKart",

@@ -35,6 +35,11 @@ class TargetNotFoundError(GokartError, FileNotFoundError):
     """A target was loaded before anything was dumped to it."""
 
 
+class TaskDefinitionError(GokartError):
+    """``serialized_task_definition_check=True`` but the source code of the task class (or of
+    a base class) cannot be found or parsed. The message names the class."""
+
+
 class TaskLockException(GokartError):
     """A lock is held by another application and the task asked not to wait (``redis_fail``).
 
@@ -45,3 +50,8 @@ class TaskLockException(GokartError):
 class LockError(GokartError):
     """A lock could not be taken, renewed or released (its server is unreachable, or the lease
     was lost while held). The message names the lock server."""
+
+
+class PandasTypeError(GokartError, TypeError):
+    """A dumped DataFrame has a value whose type differs from the one its ``PandasTypeConfig``
+    declares for the column. The message names the task, column, row and both types."""

@@ -21,7 +21,7 @@ import hashlib
 import json
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 import luigi
 import luigi.task_register
@@ -149,13 +149,29 @@ def parse_task(text: str | Any) -> luigi.Task:
     return task
 
 
-class TaskInstanceParameter(luigi.Parameter):
+#: The task type a task parameter holds: ``self.param`` is typed as ``expected_type``.
+_TaskT = TypeVar("_TaskT", bound=luigi.Task)
+
+
+class TaskInstanceParameter(luigi.Parameter[_TaskT]):
     """A task as a parameter. When the task's ``requires()`` is not overridden, the task given
     here is required; its unique id enters the unique id of the task that holds it.
 
-    ``expected_type`` (default ``TaskOnKart``): a value of another type is a TypeError.
+    ``expected_type`` (default ``TaskOnKart``): a value of another type is a TypeError. For a
+    type checker the parameter is generic in it: with ``up = TaskInstanceParameter(
+    expected_type=Clean)``, ``self.up`` is a ``Clean`` and ``self.load(self.up)`` has the type
+    that ``Clean`` declares as ``TaskOnKart[T]``.
     """
 
+    @overload
+    def __init__(
+        self: TaskInstanceParameter[TaskOnKart[Any]],
+        expected_type: None = None,
+        default: Any = ...,
+        **kwargs: Any,
+    ) -> None: ...
+    @overload
+    def __init__(self, expected_type: type[_TaskT], default: Any = ..., **kwargs: Any) -> None: ...
     def __init__(
         self, expected_type: type[Any] | None = None, default: Any = _no_value, **kwargs: Any
     ) -> None:
@@ -176,13 +192,25 @@ class TaskInstanceParameter(luigi.Parameter):
             )
 
 
-class ListTaskInstanceParameter(luigi.Parameter):
+class ListTaskInstanceParameter(luigi.Parameter[tuple[_TaskT, ...]]):
     """A list of tasks as a parameter; every element must be an ``expected_elements_type``.
 
-    luigi stores the list as a tuple; when ``requires()`` is not overridden, its tasks are
-    required, and their unique ids enter the unique id of the task that holds them.
+    luigi stores the list as a tuple (so it is typed as one); when ``requires()`` is not
+    overridden, its tasks are required, and their unique ids enter the unique id of the task
+    that holds them.
     """
 
+    @overload
+    def __init__(
+        self: ListTaskInstanceParameter[TaskOnKart[Any]],
+        expected_elements_type: None = None,
+        default: Any = ...,
+        **kwargs: Any,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self, expected_elements_type: type[_TaskT], default: Any = ..., **kwargs: Any
+    ) -> None: ...
     def __init__(
         self,
         expected_elements_type: type[Any] | None = None,

@@ -67,6 +67,7 @@ def with_run_lock(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable[[],
         with get_plugins().make_lock(run_lock_key(task), task, run=True):
             if task.complete():
                 logger.info("%s was completed by another application; skipping run()", task)
+                task._run_skipped = True
                 return None
             task._in_run_lock = True
             try:

@@ -48,7 +48,10 @@ class TargetOnKart(luigi.Target):
         lock: LockFactory | None = None,
         lock_key: str | None = None,
         storage_options: Mapping[str, Any] | None = None,
+        filesystem: tuple[AbstractFileSystem, str] | None = None,
     ) -> None:
+        """``filesystem``: the ``(fs, fs_path)`` of ``path`` when the caller has resolved it
+        already; otherwise it is resolved from the path on first use."""
         self._path = path
         self.format = format
         self.lock_key = lock_key
@@ -58,6 +61,8 @@ class TargetOnKart(luigi.Target):
         self._storage_options: dict[str, Any] = storage.thaw(storage_options or {})
         self._fs: AbstractFileSystem | None = None
         self._fs_path = ""
+        if filesystem is not None:
+            self._fs, self._fs_path = filesystem
 
     def path(self) -> str:
         """The path as the task built it (a local path or an fsspec URL)."""

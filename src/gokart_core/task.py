@@ -8,15 +8,17 @@ import logging
 import os
 import sys
 import typing
-from collections.abc import Callable, Generator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 import luigi
 import luigi.configuration
 import luigi.task
 from luigi.cmdline_parser import CmdlineParser
 
+from gokart_core import supplementary_logs, task_definition
 from gokart_core.format import Format
+from gokart_core.pandas_type_config import check_dump_types
 from gokart_core.parameters import ExplicitBoolParameter
 from gokart_core.plugin.manager import Plugins, get_plugins
 from gokart_core.run_with_lock import run_lock_wanted, with_run_lock
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+U = TypeVar("U")  # the output type of an upstream task, in load()
+TaskT = TypeVar("TaskT", bound="TaskOnKart[Any]")
 
 _NO_VALUE = luigi.parameter._no_value
 
@@ -72,6 +76,12 @@ class TaskOnKart(luigi.Task, Generic[T]):
         significant=False,
         description="Whether this task's unique id enters the unique ids of its dependents.",
     )
+    serialized_task_definition_check: bool = luigi.BoolParameter(
+        default=False,
+        significant=False,
+        description="Put a digest of the task class's source code (formatting, comments and "
+        "docstrings aside) into the unique id, so that a change of code reruns the task.",
+    )
     fail_on_empty_dump: bool = ExplicitBoolParameter(
         default=False, significant=False, description="Refuse to dump an empty DataFrame."
     )
@@ -79,6 +89,12 @@ class TaskOnKart(luigi.Task, Generic[T]):
         default=True,
         significant=False,
         description="Skip run() when the outputs appeared since scheduling (another worker).",
+    )
+    should_dump_supplementary_log_files: bool = ExplicitBoolParameter(
+        default=True,
+        significant=False,
+        description="After a successful run(), write its processing time, parameters, module "
+        "versions and task_log under {workspace_directory}/log/ (gokart's layout).",
     )
     redis_host: str | None = luigi.OptionalParameter(
         default=None,
@@ -118,6 +134,10 @@ class TaskOnKart(luigi.Task, Generic[T]):
         self._targets: dict[Any, TargetOnKart] = {}
         self._in_run_lock = False
         self._rerun_state: bool = self.rerun
+        #: Anything run() wants in its log: written to log/task_log/ after a successful run.
+        self.task_log: dict[str, Any] = {}
+        self._processing_time: float | None = None
+        self._run_skipped = False  # run() found the outputs written by another worker
         # luigi calls ``task.run()``; wrapping the bound method on the instance keeps the user's
         # ``run`` untouched on the class. The run lock checks completeness once it holds the
         # lock, which makes a check before it redundant (the scheduler has just found the task
@@ -129,6 +149,11 @@ class TaskOnKart(luigi.Task, Generic[T]):
             run = _skip_if_complete(self, run)
         if run is not self.run:
             self.run = run  # type: ignore[method-assign]
+
+    #: Set on a subclass (``code_version = "2"``) to rename its outputs, and those of every
+    #: task that depends on it, whenever its code changes: the string enters the unique id.
+    #: ``None`` adds nothing (gokart's ids). See ``gokart_core.task_definition``.
+    code_version: ClassVar[str | None] = None
 
     _gokart_params: ClassVar[tuple[tuple[str, Any], ...]]
 
@@ -205,6 +230,10 @@ class TaskOnKart(luigi.Task, Generic[T]):
         parameters, class name])``. An upstream TaskOnKart contributes its own unique id (so a
         change upstream renames everything downstream), or nothing when ``significant=False``;
         a plain luigi task contributes its significant parameters.
+
+        Opt-in, after the class name: a digest of the class's normalized source when
+        ``serialized_task_definition_check=True``, and ``{"code_version": ...}`` when the class
+        sets ``code_version`` (``gokart_core.task_definition``).
         """
         if self.task_unique_id is None:
             _compute_unique_ids(self)
@@ -230,6 +259,10 @@ class TaskOnKart(luigi.Task, Generic[T]):
                 )
         dependencies.append(self.to_str_params(only_significant=True))
         dependencies.append(type(self).__name__)
+        if self.serialized_task_definition_check or self.code_version is not None:
+            dependencies.extend(
+                task_definition.unique_id_parts(self, self.serialized_task_definition_check)
+            )
         return hashlib.md5(str(dependencies).encode()).hexdigest()
 
     def requires(self) -> Any:
@@ -401,14 +434,31 @@ class TaskOnKart(luigi.Task, Generic[T]):
                     f"{type(self).__name__}.load({target}): that task is not in requires()"
                 )
             return target.output()
+        if isinstance(target, (list, tuple)):
+            return [self._input_targets(t) for t in target]
         return target
 
+    # Typed as gokart's: the output type declared by an upstream ``TaskOnKart[U]`` comes back
+    # from ``load(task)``; anything addressed by key or target is Any.
+    @overload
+    def load(self, target: str | TargetOnKart | None = None) -> Any: ...
+    @overload
+    def load(self, target: TaskOnKart[U]) -> U: ...
+    @overload
+    def load(self, target: Sequence[TaskOnKart[U]]) -> list[U]: ...
     def load(self, target: Any = None) -> Any:
         """Load the inputs, in the shape of ``self.input()``: one target gives one object, a
         list a list, a dict a dict. ``load('key')`` loads one entry of a dict ``requires()``;
-        ``load(task)`` loads that required task's output."""
+        ``load(task)`` loads that required task's output, ``load([task, ...])`` a list of them
+        (each must be in ``requires()``)."""
         return load_shaped(self._input_targets(target))
 
+    @overload
+    def load_generator(
+        self, target: str | TargetOnKart | None = None
+    ) -> Generator[Any, None, None]: ...
+    @overload
+    def load_generator(self, target: Sequence[TaskOnKart[U]]) -> Generator[U, None, None]: ...
     def load_generator(self, target: Any = None) -> Generator[Any, None, None]:
         """Yield the loaded inputs one by one (lists and dicts flattened, dict values in order)."""
         for t in luigi.task.flatten(self._input_targets(target)):
@@ -456,8 +506,17 @@ class TaskOnKart(luigi.Task, Generic[T]):
             return outputs[target]
         return target
 
-    def dump(self, obj: T, target: Any = None) -> None:
-        """Write ``obj`` to the output (or to ``output()[target]`` for a dict output)."""
+    # ``TaskOnKart[T]`` says what the output is: mypy rejects dumping anything else to it. A
+    # keyed dump (one entry of a dict output) is Any, as in gokart.
+    @overload
+    def dump(self, obj: T, target: None = None) -> None: ...
+    @overload
+    def dump(self, obj: Any, target: str | TargetOnKart) -> None: ...
+    def dump(self, obj: Any, target: Any = None) -> None:
+        """Write ``obj`` to the output (or to ``output()[target]`` for a dict output).
+
+        A DataFrame is checked against the ``PandasTypeConfig`` of the task's namespace."""
+        check_dump_types(self, obj)
         if self.fail_on_empty_dump and _is_empty_frame(obj):
             raise ValueError(
                 f"{type(self).__name__}: refusing to dump an empty DataFrame "
@@ -474,6 +533,38 @@ class TaskOnKart(luigi.Task, Generic[T]):
         # every other locked run out: one lock operation per task instead of two.
         if output.dump(obj, overwrite=False, lock=not self._in_run_lock):
             get_plugins().after_dump(self, output.path())
+
+    # ---------------------------------------------------------- supplementary logs
+
+    @classmethod
+    def restore(cls: type[TaskT], unique_id: str) -> TaskT:
+        """The task whose unique id is ``unique_id``, from the parameters logged by its run
+        (``log/task_params/``) in the workspace configured for the class. A TargetNotFoundError
+        names the path when there is no such log."""
+        return supplementary_logs.restore(cls, unique_id)
+
+    def get_task_log(self) -> dict[str, Any]:
+        """``self.task_log`` if anything is in it, else the logged one, else ``{}``."""
+        if self.task_log:
+            return self.task_log
+        target = supplementary_logs.log_target(self, "task_log")
+        if target is not None and target.exists():
+            return dict(target.load())
+        return {}
+
+    def get_task_params(self) -> dict[str, str]:
+        """The logged significant parameters of this task's run, or ``{}``."""
+        target = supplementary_logs.log_target(self, "task_params")
+        if target is not None and target.exists():
+            return dict(target.load())
+        return {}
+
+    def get_processing_time(self) -> float | str:
+        """Seconds the logged run took, or ``"unknown"``."""
+        target = supplementary_logs.log_target(self, "processing_time")
+        if target is not None and target.exists():
+            return float(target.load())
+        return "unknown"
 
     # ------------------------------------------------------------------ complete
 
@@ -544,6 +635,7 @@ def _skip_if_complete(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable
     def wrapper() -> Any:
         if task.complete():
             logger.info("%s is already complete; skipping run()", task)
+            task._run_skipped = True
             return None
         return run()
 
@@ -648,8 +740,20 @@ def _on_failure(task: TaskOnKart[Any], exception: BaseException) -> None:
     get_plugins().on_failure(task, exception)
 
 
+def _on_processing_time(task: TaskOnKart[Any], seconds: float) -> None:
+    task._processing_time = seconds
+
+
+def _dump_supplementary_logs(task: TaskOnKart[Any]) -> None:
+    # A run skipped because another worker wrote the outputs leaves that worker's logs alone.
+    if task.should_dump_supplementary_log_files and not task._run_skipped:
+        supplementary_logs.dump_logs(task, task._processing_time)
+
+
 # luigi's events become the lifecycle hooks, for every subclass. This registers callbacks in
 # luigi's table only; the plugin manager is still built on first use.
 TaskOnKart.event_handler(luigi.Event.START)(_on_start)
 TaskOnKart.event_handler(luigi.Event.SUCCESS)(_on_success)
 TaskOnKart.event_handler(luigi.Event.FAILURE)(_on_failure)
+TaskOnKart.event_handler(luigi.Event.PROCESSING_TIME)(_on_processing_time)
+TaskOnKart.event_handler(luigi.Event.SUCCESS)(_dump_supplementary_logs)

@@ -79,7 +79,9 @@ def test_pipeline_with_pickle_and_every_pandas_format(s3: Any, luigi_config: Any
     keys = s3.object_keys("prefix/")
     uid = S3Format(extension="csv").make_unique_id()
     assert f"prefix/formats/frame_{uid}.csv" in keys
-    assert len(keys) == 1 + len(PANDAS_EXTENSIONS) + 1
+    assert f"prefix/log/task_params/S3Format_{uid}.pkl" in keys  # the logs are in the bucket too
+    outputs = [k for k in keys if not k.startswith("prefix/log/")]
+    assert len(outputs) == 1 + len(PANDAS_EXTENSIONS) + 1
     assert not [k for k in keys if ".tmp" in k]
     assert sorted(RUNS) == sorted(
         ["S3Source", "S3Summary", *(f"S3Format-{e}" for e in PANDAS_EXTENSIONS)]
@@ -100,7 +102,12 @@ def test_config_section_and_per_task_storage_options(s3: Any, luigi_config: Any)
         workspace_directory=WORKSPACE, storage_options={"endpoint_url": s3.endpoint_url}
     )
     assert gokart.build(task).equals(frame())
-    assert s3.object_keys("prefix/") == [task.output().path()[len(f"s3://{BUCKET}/") :]]
+    keys = s3.object_keys("prefix/")
+    assert [k for k in keys if not k.startswith("prefix/log/")] == [
+        task.output().path()[len(f"s3://{BUCKET}/") :]
+    ]
+    # the task's supplementary logs reach the bucket with its own options too
+    assert f"prefix/log/task_params/S3Source_{task.make_unique_id()}.pkl" in keys
     fs = task.output().fs
     assert fs.storage_options["endpoint_url"] == s3.endpoint_url
     assert fs.retries == 1  # from [gokart_s3]
@@ -301,7 +308,8 @@ def test_s3_unreachable_mid_build_then_a_rerun_completes(
         assert "outage/cut_" in message
         assert f"127.0.0.1:{proxy.port}" in message  # names the endpoint it could not reach
         assert RUNS == ["BeforeOutage", "CutsS3"]
-        assert [k.split("_")[0] for k in s3.object_keys()] == ["prefix/outage/before"]
+        outputs = [k for k in s3.object_keys() if not k.startswith("prefix/log/")]
+        assert [k.split("_")[0] for k in outputs] == ["prefix/outage/before"]
         assert s3.multipart_uploads() == []
 
         # Still down: the next build fails at once, saying where S3 was looked for.

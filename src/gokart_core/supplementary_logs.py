@@ -1,0 +1,216 @@
+"""A task's supplementary log files, in gokart's layout, and ``restore`` from them.
+
+After ``run()`` of a TaskOnKart succeeds (unless ``should_dump_supplementary_log_files=False``),
+these files are written under ``{workspace_directory}/log/``, where gokart 1.12 writes them::
+
+    processing_time/{ClassName}_{unique_id}.pkl   seconds spent in run(), a float
+    task_params/{ClassName}_{unique_id}.pkl       to_str_params(only_significant=True), a dict
+    module_versions/{ClassName}_{unique_id}.txt   "name==version" lines of the imported packages
+    task_log/{ClassName}_{unique_id}.pkl          task.task_log, plus "file_path": output paths
+
+They are ordinary targets: ``.pkl`` and ``.txt`` go through the format registry. The core
+depends on no format plugin, so a log file whose format is not installed is skipped (one
+debug-level line), and a log that cannot be written is a warning: the task has succeeded and
+keeps its success.
+
+gokart also writes ``log/random_seed/`` and seeds ``random``/``numpy`` at the start of every
+task (``fix_random_seed_methods``); that is not done here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import luigi.task
+
+from gokart_core import storage
+from gokart_core.errors import PluginNotInstalledError, TargetNotFoundError, UnknownFormatError
+from gokart_core.plugin.manager import Plugins, get_plugins
+from gokart_core.target import TargetOnKart, make_target
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+    from gokart_core.format import Format
+    from gokart_core.task import TaskOnKart
+
+logger = logging.getLogger(__name__)
+
+TaskT = TypeVar("TaskT", bound="TaskOnKart[Any]")
+
+#: Log kind -> file extension, in gokart's layout ``log/{kind}/{ClassName}_{unique_id}{ext}``.
+LOG_FILES: dict[str, str] = {
+    "processing_time": ".pkl",
+    "task_params": ".pkl",
+    "module_versions": ".txt",
+    "task_log": ".pkl",
+}
+
+
+def log_target(task: TaskOnKart[Any], kind: str) -> TargetOnKart | None:
+    """The target of one log file of ``task``, or None when its format is not installed."""
+    return log_targets(task, (kind,)).get(kind)
+
+
+def log_targets(task: TaskOnKart[Any], kinds: Iterable[str]) -> dict[str, TargetOnKart]:
+    """The targets of the log files ``kinds`` of ``task`` whose format is installed.
+
+    Their paths are what ``task.make_target(f"log/{kind}/{ClassName}{ext}")`` gives. Logs are
+    written for every task, so what does not change between tasks is resolved once per plugin
+    manager: the format of each kind of log file (from its extension, through the registry) and
+    the filesystem of each workspace's log folder (through ``gokart_get_filesystem``). The
+    targets have no lock: a log is written atomically, the last run's log is the one to keep,
+    and a lock per log file would cost more than the write.
+    """
+    cache = _cache()
+    folder = os.path.join(task.workspace_directory, "log")
+    options = task.storage_options
+    try:
+        key: Any = (folder, options, os.getcwd())  # a relative folder depends on the cwd
+        resolved = cache.folders.get(key)
+    except TypeError:  # unhashable storage options: resolved for each task
+        key = resolved = None
+    if resolved is None:
+        resolved = cache.plugins.filesystem(folder, storage.thaw(options))
+        if key is not None:
+            cache.folders[key] = resolved
+    fs, fs_folder = resolved
+    stem = f"{type(task).__name__}_{task.make_unique_id()}"
+    targets = {}
+    for kind in kinds:
+        if kind in cache.formats:
+            fmt = cache.formats[kind]
+        else:
+            fmt = cache.formats[kind] = _log_format(cache.plugins, kind)
+        if fmt is None:
+            continue
+        name = f"{kind}/{stem}{LOG_FILES[kind]}"
+        path = f"{folder}/{name}"
+        targets[kind] = TargetOnKart(path, fmt, filesystem=(fs, f"{fs_folder}/{name}"))
+    return targets
+
+
+class _Cache:
+    def __init__(self, plugins: Plugins) -> None:
+        self.plugins = plugins
+        self.formats: dict[str, Format | None] = {}
+        self.folders: dict[Any, tuple[AbstractFileSystem, str]] = {}
+
+
+_current: _Cache | None = None
+
+
+def _cache() -> _Cache:
+    """The cache of the current plugins (tests swap them; a new manager starts a new cache)."""
+    global _current
+    plugins = get_plugins()
+    cache = _current
+    if cache is None or cache.plugins is not plugins:
+        cache = _current = _Cache(plugins)
+    return cache
+
+
+def _log_format(plugins: Plugins, kind: str) -> Format | None:
+    try:
+        return plugins.resolve_format(f"log{LOG_FILES[kind]}", None, {})
+    except (UnknownFormatError, PluginNotInstalledError) as exc:
+        logger.debug("no %s log files are written, their format is not installed: %s", kind, exc)
+        return None
+
+
+def dump_logs(task: TaskOnKart[Any], processing_time: float | None) -> None:
+    """Write the log files of ``task`` after a successful run (see the module docstring)."""
+    task.task_log["file_path"] = [_target_path(t) for t in luigi.task.flatten(task.output())]
+    contents: dict[str, Any] = {
+        "task_params": task.to_str_params(only_significant=True),  # type: ignore[no-untyped-call]
+        "module_versions": module_versions(),
+        "task_log": task.task_log,
+    }
+    if processing_time is not None:
+        contents["processing_time"] = processing_time
+    for kind, target in log_targets(task, contents).items():
+        try:
+            target.dump(contents[kind])
+        except Exception as exc:
+            logger.warning("%s: cannot write its %s log %s: %s", task, kind, target.path(), exc)
+
+
+def _target_path(target: Any) -> str:
+    path = target.path  # a method of TargetOnKart, an attribute of luigi's own targets
+    return str(path() if callable(path) else path)
+
+
+_versions: tuple[int, str] = (-1, "")  # (len(sys.modules) when computed, the text)
+
+#: The standard library's modules: their versions are Python's.
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
+def module_versions() -> str:
+    """``name==version`` lines, sorted, of the imported top-level packages outside the standard
+    library that declare a ``__version__``.
+
+    Computed again only when modules were imported since the last call: every task's log asks.
+    (gokart means to write the same, but its file is always empty.)
+    """
+    global _versions
+    modules = sys.modules
+    count = len(modules)
+    cached_count, cached = _versions
+    if cached_count == count:
+        return cached
+    lines = []
+    for name, module in list(modules.items()):
+        if "." in name or name.startswith("_") or module is None or name in _STDLIB:
+            continue
+        # The module's own dict: a module-level __getattr__ may import things or warn.
+        version = getattr(module, "__dict__", {}).get("__version__")
+        if isinstance(version, str):
+            lines.append(f"{name}=={version.split(' ')[0]}")
+        elif isinstance(version, (tuple, list)):
+            lines.append(f"{name}=={'.'.join(str(v) for v in version)}")
+    text = "\n".join(sorted(lines))
+    _versions = (count, text)
+    return text
+
+
+def restore(cls: type[TaskT], unique_id: str) -> TaskT:
+    """The task of class ``cls`` whose logged parameters are those of ``unique_id``.
+
+    The log is read from the workspace that ``cls`` gets from the configuration (its own config
+    section, ``[TaskOnKart]``, the command line, or the default), as gokart reads it.
+    """
+    workspace = _configured_value(cls, "workspace_directory")
+    storage_options = _configured_value(cls, "storage_options")
+    path = os.path.join(workspace, f"log/task_params/{cls.__name__}_{unique_id}.pkl")
+    target = make_target(path, storage_options=storage_options)  # the registry names the path
+    if not target.exists():
+        raise TargetNotFoundError(
+            f"{cls.__name__}.restore({unique_id!r}): no logged parameters at {path!r} (was the "
+            "task run in this workspace, with should_dump_supplementary_log_files=True?)"
+        )
+    params = target.load()
+    if not isinstance(params, dict):
+        raise TypeError(
+            f"{cls.__name__}.restore({unique_id!r}): {path!r} holds "
+            f"{type(params).__name__}, not a dict of parameters"
+        )
+    restored: TaskT = cls.from_str_params(params)  # type: ignore[no-untyped-call]
+    return restored
+
+
+def _configured_value(cls: type[TaskOnKart[Any]], name: str) -> Any:
+    """The value an instance of ``cls`` would get for the insignificant parameter ``name`` when
+    not passed explicitly, with the same precedence as ``TaskOnKart.__init__``."""
+    shared: dict[str, Any] = {}
+    cls._apply_shared_config(shared)  # [TaskOnKart], unless the command line or own section say
+    if name in shared:
+        return shared[name]
+    param = dict(cls.get_params())[name]
+    family = cls.get_task_family()  # type: ignore[no-untyped-call]
+    value = param._get_value(family, name)  # the command line, its own section, the default
+    return param.normalize(value)
