@@ -18,6 +18,8 @@ import luigi.execution_summary
 import luigi.task_register
 
 from gokart_core.errors import TaskLockException
+from gokart_core.progress import build_progress
+from gokart_core.run_info import run_info_or_continue
 from gokart_core.storage import existence_cache
 from gokart_core.task import TaskOnKart, load_shaped
 
@@ -105,6 +107,7 @@ def build(
     log_level: int = logging.ERROR,
     task_lock_exception_max_tries: int = 10,
     task_lock_exception_max_wait_seconds: int = 600,
+    progress: bool | None = None,
     **env_params: Any,
 ) -> T: ...
 @overload
@@ -115,6 +118,7 @@ def build(
     log_level: int = logging.ERROR,
     task_lock_exception_max_tries: int = 10,
     task_lock_exception_max_wait_seconds: int = 600,
+    progress: bool | None = None,
     **env_params: Any,
 ) -> list[Any]: ...
 def build(
@@ -124,6 +128,7 @@ def build(
     log_level: int = logging.ERROR,
     task_lock_exception_max_tries: int = 10,
     task_lock_exception_max_wait_seconds: int = 600,
+    progress: bool | None = None,
     **env_params: Any,
 ) -> Any:
     """Build ``task`` (and what it requires) with a local scheduler; return its loaded output.
@@ -137,13 +142,26 @@ def build(
     When the only failures are locks held by other applications (``redis_fail=True``), the
     build is tried again with exponential backoff, up to ``task_lock_exception_max_tries``
     times or ``task_lock_exception_max_wait_seconds`` in all.
+
+    ``progress``: a live line on stderr with the tasks done / total, the task running and the
+    time elapsed. ``None`` follows ``GOKART_PROGRESS`` / ``[gokart_core] progress`` (true,
+    false or auto), and auto shows it only when stderr is a terminal (see
+    :mod:`gokart_core.progress`).
     """
     tasks = list(task) if isinstance(task, Sequence) else [task]
     if reset_register:
         _drop_redefined_task_classes()
     env_params.setdefault("local_scheduler", True)
     deadline = time.monotonic() + task_lock_exception_max_wait_seconds
-    with existence_cache.scope(), _logger_levels(log_level):
+    with (
+        existence_cache.scope(),
+        _logger_levels(log_level),
+        build_progress(progress) as progress_line,
+    ):
+        if progress_line is not None:
+            env_params["worker_scheduler_factory"] = progress_line.observe(
+                env_params.get("worker_scheduler_factory")
+            )
         for attempt in itertools.count(1):
             with _collect_failures() as raised:
                 result = luigi.build(
@@ -200,6 +218,11 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
     An unknown task name exits with 2 and a one-line message, like other usage errors.
     Otherwise exits with gokart's codes: 10 already running, 20 missing data, 30 not run, 40 failed,
     50 scheduling error (unless the ``[retcode]`` config section sets others).
+
+    ``--graph-output=graph.mmd`` (or ``.mermaid``, ``.dot``, ``.gv``) writes the dependency
+    graph with each task's state, and gokart's ``--tree-info-mode=simple|all``
+    (``--tree-info-output-path``, default ``tree.txt`` in the workspace) the dependency tree;
+    either then exits with 0 without running (see :mod:`gokart_core.run_info`).
     """
     args = list(sys.argv[1:] if cmdline_args is None else cmdline_args)
     if set_retcode:
@@ -209,6 +232,8 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
                 config.set("retcode", name, str(code))
     with existence_cache.scope():
         try:
+            # --tree-info-mode / --graph-output: write the tree or graph and exit instead.
+            args = run_info_or_continue(args)
             luigi.cmdline.luigi_run(args)
         except luigi.task_register.TaskClassException as exc:
             # An unknown or ambiguous task name is a usage error, not a crash: no traceback.
