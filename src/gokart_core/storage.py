@@ -182,6 +182,19 @@ def thaw(options: Mapping[str, Any]) -> dict[str, Any]:
     return {k: plain(v) for k, v in options.items()}
 
 
+def merge_storage_options(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` over ``base``, both thawed; nested dicts (s3fs's ``client_kwargs``,
+    gcsfs's ``session_kwargs``, ...) are merged key by key, so a task can change one option of
+    a storage plugin's config section without repeating the others."""
+    merged: dict[str, Any] = thaw(base)
+    for key, value in thaw(override).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
 def modification_time(fs: AbstractFileSystem, path: str) -> datetime:
     """The modification time of ``path``, timezone-aware (UTC when the filesystem gives none)."""
     mtime: datetime | float = fs.modified(path)

@@ -65,6 +65,8 @@ def stop(process: subprocess.Popen[Any]) -> None:
 
 
 _REQUEST_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d+)')
+# werkzeug writes a request whose status is not 200 in terminal colours, into a file too.
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -98,7 +100,7 @@ class MotoServer:
         """(method, path, status) of every request the server logged so far, but its own API."""
         found = []
         for line in self.log.read_text(errors="replace").splitlines():
-            match = _REQUEST_LINE.search(line)
+            match = _REQUEST_LINE.search(_COLOUR.sub("", line))
             if match and not match.group(2).startswith("/moto-api"):
                 found.append((match.group(1), match.group(2), int(match.group(3))))
         return found

@@ -22,12 +22,20 @@ import fsspec.core
 import luigi
 
 from gokart_core import hookimpl
-from gokart_core.storage import thaw  # luigi's frozen dicts -> plain ones, which s3fs mutates
+from gokart_core.storage import (
+    merge_storage_options,
+    thaw,
+)  # thaw: luigi's frozen dicts -> plain ones
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-__all__ = ["gokart_get_filesystem", "gokart_s3", "storage_options_from_config"]
+__all__ = [
+    "gokart_get_filesystem",
+    "gokart_s3",
+    "merge_storage_options",
+    "storage_options_from_config",
+]
 
 #: The URL protocols this plugin answers for.
 PROTOCOLS = ("s3", "s3a")
@@ -79,18 +87,6 @@ def storage_options_from_config() -> dict[str, Any]:
     if config.region_name is not None:
         options.setdefault("client_kwargs", {})["region_name"] = config.region_name
     return options
-
-
-def merge_storage_options(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``override`` over ``base``; the nested ``client_kwargs`` / ``config_kwargs`` dicts are
-    merged key by key."""
-    merged: dict[str, Any] = thaw(base)
-    for key, value in thaw(override).items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
 
 
 @hookimpl
