@@ -338,3 +338,17 @@ def test_code_version_reaches_dependents_and_subclasses() -> None:
 def test_code_version_must_be_a_string() -> None:
     with pytest.raises(TypeError, match=r"test_code_version\.versioned\.<locals>\.Versioned"):
         versioned(2)().make_unique_id()
+
+
+@pytest.mark.parametrize(
+    "parameter", [luigi.Parameter(default="1"), luigi.IntParameter(default=1)], ids=["str", "int"]
+)
+def test_a_parameter_named_code_version_is_a_parameter_as_in_gokart(parameter: Any) -> None:
+    """gokart tasks may already have a parameter of that name: its value is in the significant
+    parameters, once, and the id stays gokart's."""
+
+    class WithParameter(gokart.TaskOnKart[int]):
+        code_version = parameter
+
+    task = WithParameter()
+    assert task.make_unique_id() == gokart_id([], "WithParameter", {"code_version": "1"})

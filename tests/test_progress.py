@@ -226,3 +226,38 @@ def test_the_line_costs_no_existence_check(tmp_path: Path, monkeypatch: pytest.M
         gokart.build(ProgTop(workspace_directory=str(ws)), progress=progress)
         counts.append((fresh, len(calls)))
     assert counts[0] == counts[1] and counts[0][0] > 0
+
+
+class ProgChatty(gokart.TaskOnKart[int]):
+    def run(self) -> None:
+        logging.getLogger("myapp.chatty").info("chatty info record")
+        self.dump(1)
+
+
+def test_a_console_handler_keeps_its_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = TtyStringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    console = logging.StreamHandler(stream)
+    console.setLevel(logging.ERROR)
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(console)
+    root.setLevel(logging.DEBUG)
+    try:
+        gokart.build(ProgChatty(workspace_directory=str(tmp_path)), progress=True)
+    finally:
+        root.removeHandler(console)
+        root.setLevel(previous)
+    assert "1/1 tasks" in frames(stream.getvalue())[-1]
+    assert "chatty info record" not in stream.getvalue()
+
+
+def test_the_execution_summary_stays_with_the_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stderr", TtyStringIO())
+    with pytest.raises(gokart.GokartBuildError) as info:
+        gokart.build(ProgBroken(workspace_directory=str(tmp_path)), progress=True)
+    # luigi's own summary, as without the line
+    assert "Scheduled 3 tasks of which" in str(info.value)
+    assert "This progress looks :(" in str(info.value)

@@ -219,6 +219,17 @@ def test_a_skipped_run_leaves_the_logs_alone(ws: str, with_text: Plugins) -> Non
     assert not os.path.exists(os.path.join(ws, "log"))
 
 
+def test_a_run_after_a_skipped_one_writes_its_logs(ws: str, with_text: Plugins) -> None:
+    # luigi hands out the same instance for the same parameters: a skip is not remembered.
+    task = LogSlow(x=10, workspace_directory=ws)
+    task.output().dump(10)
+    task.run()  # skipped: the output is there
+    task.output().remove()
+    gokart.build(task)
+    assert LogSlow(x=10, workspace_directory=ws) is task
+    assert os.path.exists(log_path(ws, "processing_time", task))
+
+
 def test_rerun_replaces_the_logs(ws: str, with_text: Plugins) -> None:
     gokart.build(LogSlow(x=2, sleep=0.2, workspace_directory=ws))
     task = LogSlow(x=2, sleep=0.0, rerun=True, workspace_directory=ws)

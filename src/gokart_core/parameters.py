@@ -158,9 +158,10 @@ class TaskInstanceParameter(luigi.Parameter[_TaskT]):
     here is required; its unique id enters the unique id of the task that holds it.
 
     ``expected_type`` (default ``TaskOnKart``): a value of another type is a TypeError. For a
-    type checker the parameter is generic in it: with ``up = TaskInstanceParameter(
-    expected_type=Clean)``, ``self.up`` is a ``Clean`` and ``self.load(self.up)`` has the type
-    that ``Clean`` declares as ``TaskOnKart[T]``.
+    type checker the parameter is generic in it: annotated as luigi's mypy plugin expects,
+    ``up: Clean = TaskInstanceParameter(expected_type=Clean)``, ``self.up`` is a ``Clean`` and
+    ``self.load(self.up)`` has the type that ``Clean`` declares as ``TaskOnKart[T]``. Without
+    the annotation the plugin makes ``self.up`` Any, and nothing is checked.
     """
 
     @overload

@@ -266,7 +266,9 @@ class _BarSafeHandler(logging.Handler):
     filters and format still apply."""
 
     def __init__(self, inner: logging.Handler, progress: BuildProgress) -> None:
-        super().__init__()
+        # The logger checks a handler's level before calling it; Handler.handle(), which the
+        # record is passed on to, checks only filters: the level must be this stand-in's.
+        super().__init__(inner.level)
         self.inner = inner
         self._progress = progress
 

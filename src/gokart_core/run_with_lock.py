@@ -65,9 +65,10 @@ def with_run_lock(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable[[],
     @functools.wraps(run)
     def locked() -> Any:
         with get_plugins().make_lock(run_lock_key(task), task, run=True):
-            if task.complete():
+            # luigi reuses a task instance for the same parameters: each run decides anew.
+            task._run_skipped = task.complete()
+            if task._run_skipped:
                 logger.info("%s was completed by another application; skipping run()", task)
-                task._run_skipped = True
                 return None
             task._in_run_lock = True
             try:

@@ -259,7 +259,7 @@ class TaskOnKart(luigi.Task, Generic[T]):
                 )
         dependencies.append(self.to_str_params(only_significant=True))
         dependencies.append(type(self).__name__)
-        if self.serialized_task_definition_check or self.code_version is not None:
+        if self.serialized_task_definition_check or type(self).code_version is not None:
             dependencies.extend(
                 task_definition.unique_id_parts(self, self.serialized_task_definition_check)
             )
@@ -633,9 +633,10 @@ def _inputs_not_newer(inputs: list[Any], outputs: list[Any]) -> bool:
 def _skip_if_complete(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable[[], Any]:
     @functools.wraps(run)
     def wrapper() -> Any:
-        if task.complete():
+        # luigi reuses a task instance for the same parameters: each run decides anew.
+        task._run_skipped = task.complete()
+        if task._run_skipped:
             logger.info("%s is already complete; skipping run()", task)
-            task._run_skipped = True
             return None
         return run()
 

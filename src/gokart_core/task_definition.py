@@ -31,6 +31,8 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
+import luigi
+
 from gokart_core.errors import TaskDefinitionError
 
 #: Modules whose classes are framework, never the user's task code: their source may be absent
@@ -60,7 +62,11 @@ def unique_id_parts(task: Any, check_definition: bool) -> list[Any]:
     parts: list[Any] = []
     if check_definition:
         parts.append(definition_digest(cls))
-    version = getattr(task, "code_version", None)
+    # Read from the class: a gokart task may have a luigi parameter of that name, whose value
+    # is among its parameters already (and must not change gokart's id).
+    version = getattr(cls, "code_version", None)
+    if isinstance(version, luigi.Parameter):
+        version = None
     if version is not None:
         if not isinstance(version, str):
             raise TypeError(
