@@ -70,7 +70,9 @@ def test_build_error_carries_the_exceptions_per_task(tmp_path: Path) -> None:
     raised = info.value.raised_exceptions
     assert list(raised) == [Boom(workspace_directory=str(tmp_path)).task_id]
     assert isinstance(raised[Boom(workspace_directory=str(tmp_path)).task_id][0], ValueError)
-    assert not list(tmp_path.iterdir())
+    # no output; only the logs a task writes when it starts (restore() of the failed run)
+    assert [p.name for p in tmp_path.iterdir()] == ["log"]
+    assert [p.name for p in (tmp_path / "log").iterdir()] == ["task_params"]
 
 
 def test_build_with_several_worker_processes(tmp_path: Path) -> None:

@@ -56,6 +56,11 @@ def all_files(root: str) -> list[str]:
     return sorted(found)
 
 
+def start_logs(*tasks: gokart.TaskOnKart[Any]) -> list[str]:
+    """The log files a task writes when it starts, relative: its parameters, for restore()."""
+    return sorted(f"log/task_params/{type(t).__name__}_{t.make_unique_id()}.pkl" for t in tasks)
+
+
 def set_mtime(path: str, when: float) -> None:
     os.utime(path, (when, when))
 
@@ -393,7 +398,7 @@ def test_failing_run_raises_build_error_with_the_exception(ws: str) -> None:
     raised = info.value.raised_exceptions
     assert task.task_id in raised
     assert any(exc is RAISED[0] for exc in raised[task.task_id])
-    assert all_files(ws) == []
+    assert all_files(ws) == start_logs(task)
     assert not task.complete()
 
 
@@ -404,7 +409,7 @@ def test_failing_upstream_stops_downstream(ws: str) -> None:
     assert RUNS == {"CompFailing": 1}
     reported = [exc for excs in info.value.raised_exceptions.values() for exc in excs]
     assert any(exc is RAISED[0] for exc in reported)
-    assert all_files(ws) == []
+    assert all_files(ws) == start_logs(task.requires())
     assert not task.complete()
 
 
@@ -421,7 +426,7 @@ def test_failing_dump_leaves_no_partial_file(ws: str) -> None:
     assert all(os.path.basename(name).startswith(".") for name, _ in seen)
     assert any(size > 0 for _, size in seen)
     # ... and nothing at all is left afterwards: no target, no temporary file.
-    assert all_files(ws) == []
+    assert all_files(ws) == start_logs(task)
     assert not os.path.exists(task.output().path())
     assert not task.complete()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import luigi.configuration
 import pytest
 
 import gokart_core as gokart
+from gokart_core.run_info import split_info_flags, tree_info_location
 
 
 class CliA(gokart.TaskOnKart[int]):
@@ -42,6 +44,31 @@ class CliD(gokart.TaskOnKart[int]):
 
     def run(self) -> None:
         self.dump(self.load("b") + self.load("c") + self.n)
+
+
+@pytest.fixture
+def config() -> Iterator[Callable[[str, str, str], None]]:
+    """``config(section, option, value)`` sets a luigi config option for the test only."""
+    cfg = luigi.configuration.get_config()
+    previous: list[tuple[str, str, str | None]] = []
+    added: set[str] = set()
+
+    def set_option(section: str, option: str, value: str) -> None:
+        if not cfg.has_section(section):
+            added.add(section)
+        had = cfg.has_option(section, option)
+        previous.append((section, option, cfg.get(section, option) if had else None))
+        cfg.set(section, option, value)
+
+    yield set_option
+    for section, option, value in reversed(previous):
+        if value is None:
+            cfg.remove_option(section, option)
+        else:
+            cfg.set(section, option, value)
+    for section in added:
+        if not cfg.options(section):
+            cfg.remove_section(section)
 
 
 def run_cli(*args: str) -> int:
@@ -109,13 +136,19 @@ def test_graph_output_dot_flag_before_the_task_and_a_parameter(
 
 
 @pytest.mark.parametrize("mode", ["simple", "all"])
-def test_tree_info_flags_as_gokart(mode: str, diamond: dict[str, Any]) -> None:
+def test_tree_info_flags_as_gokart(
+    mode: str, diamond: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gokart writes the tree into the workspace of its tree_info task, by default
+    # ./resources/, whatever the root task's workspace_directory.
     t = diamond
+    monkeypatch.chdir(tmp_path)
     code = run_cli(
         "CliD", "--local-scheduler", "--workspace-directory", t["ws"], "--tree-info-mode", mode
     )
     assert code == 0
-    text = (Path(t["ws"]) / "tree.txt").read_text()
+    assert not (Path(t["ws"]) / "tree.txt").exists()
+    text = (tmp_path / "resources" / "tree.txt").read_text()
     assert text == gokart.make_task_info_as_tree_str(t["task"], details=mode == "all")
     if mode == "simple":
         assert text == (
@@ -127,33 +160,55 @@ def test_tree_info_flags_as_gokart(mode: str, diamond: dict[str, Any]) -> None:
             "\n         └─- ..."
         )
     else:
-        assert "(parameter={'n': '3'}" in text
+        lines = text.splitlines()
+        assert lines[1].endswith("time=unknown, task_log={})")  # CliD is pending
+        assert f"(COMPLETE) CliB[{t['b']}](parameter={{}}" in lines[2]
+        assert "time=unknown" not in lines[2]  # CliB ran in the fixture: its time is logged
     assert not t["task"].complete()
 
 
-def test_tree_info_output_path_and_config(diamond: dict[str, Any]) -> None:
-    ws = diamond["ws"]
+def test_tree_info_workspace_flag_and_config(
+    diamond: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ws, flagged = diamond["ws"], tmp_path / "flagged"
     code = run_cli(
         "CliD",
         "--workspace-directory",
         ws,
         "--tree-info-mode=simple",
+        f"--tree-info-workspace-directory={flagged}",
         "--tree-info-output-path=info/pipeline.txt",
     )
-    assert code == 0
-    assert "(PENDING) CliD[" in (Path(ws) / "info" / "pipeline.txt").read_text()
+    assert code == 0  # luigi did not see the flag, which names no parameter of CliD
+    assert "(PENDING) CliD[" in (flagged / "info" / "pipeline.txt").read_text()
 
-    config = luigi.configuration.get_config()
-    had_section = config.has_section("tree_info")
-    config.set("tree_info", "mode", "all")
-    try:
-        assert run_cli("CliD", "--workspace-directory", ws) == 0
-    finally:
-        config.remove_option("tree_info", "mode")
-        if not had_section:
-            config.remove_section("tree_info")
-    assert "(parameter=" in (Path(ws) / "tree.txt").read_text()
+    # The config: [tree_info] mode, then [TaskOnKart] and [tree_info] workspace_directory.
+    config("tree_info", "mode", "all")
+    config("TaskOnKart", "workspace_directory", str(tmp_path / "shared"))
+    assert run_cli("CliD", "--workspace-directory", ws) == 0
+    assert "(parameter=" in (tmp_path / "shared" / "tree.txt").read_text()
+    config("tree_info", "workspace_directory", str(tmp_path / "own"))
+    assert run_cli("CliD", "--workspace-directory", ws) == 0
+    assert "(parameter=" in (tmp_path / "own" / "tree.txt").read_text()
+    # the command line wins over both
+    assert run_cli("CliD", f"--tree-info-workspace-directory={flagged}") == 0
+    assert "(parameter=" in (flagged / "tree.txt").read_text()
+    assert not (Path(ws) / "tree.txt").exists() and not (tmp_path / "resources").exists()
     assert not diamond["task"].complete()
+
+
+def test_split_info_flags_takes_the_tree_flags_out() -> None:
+    request, rest = split_info_flags(
+        ["CliD", "--tree-info-workspace-directory", "s3://b/ws", "--n", "4", "--tree-info-mode=all"]
+    )
+    assert rest == ["CliD", "--n", "4"]
+    assert request.tree_workspace_directory == "s3://b/ws" and request.tree_mode == "all"
+
+
+def test_tree_info_location_defaults() -> None:
+    assert tree_info_location() == ("./resources/", {})
+    assert tree_info_location("gs://bucket/x") == ("gs://bucket/x", {})
 
 
 @pytest.mark.parametrize(

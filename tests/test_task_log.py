@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import logging
 import os
@@ -21,7 +22,8 @@ import pytest
 import gokart_core as gokart
 import gokart_pickle
 import gokart_text
-from gokart_core import supplementary_logs
+from gokart_core import parameters, supplementary_logs
+from gokart_core.parameters import GOKART_COMPATIBLE_NESTING
 from gokart_core.plugin.manager import Plugins, use_plugin_manager
 from gokart_core.testing import builtins_only_plugin_manager
 
@@ -93,8 +95,28 @@ class LogSlow(gokart.TaskOnKart[Any]):
 
 
 class LogFailing(gokart.TaskOnKart[Any]):
+    upstream = gokart.TaskInstanceParameter()
+    y = luigi.IntParameter()
+
+    def output(self) -> Any:
+        return self.make_target("failing.pkl")
+
     def run(self) -> None:
+        self.task_log["started"] = True
         raise RuntimeError("boom")
+
+
+class LogChain(gokart.TaskOnKart[Any]):
+    dep = gokart.TaskInstanceParameter()
+    i = luigi.IntParameter()
+
+
+class LogImports(gokart.TaskOnKart[Any]):
+    module = luigi.Parameter()
+
+    def run(self) -> None:
+        importlib.import_module(self.module)
+        self.dump(self.module)
 
 
 class LogDownstream(gokart.TaskOnKart[Any]):
@@ -154,10 +176,66 @@ def test_opting_out_in_the_shared_config_section(ws: str, with_text: Plugins, co
     assert not os.path.exists(os.path.join(ws, "log"))
 
 
-def test_a_failed_run_writes_no_log(ws: str, with_text: Plugins) -> None:
+def test_a_failed_run_logs_its_params_and_can_be_restored(
+    ws: str, with_text: Plugins, config: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As gokart: parameters and module versions are written when the task starts, and the
+    # failure logs the unique id, so the failed task can be recreated to debug it.
+    caplog.set_level(logging.INFO, logger="gokart_core.supplementary_logs")
+    task = LogFailing(upstream=LogSlow(x=13, workspace_directory=ws), y=5, workspace_directory=ws)
     with pytest.raises(gokart.GokartBuildError):
-        gokart.build(LogFailing(workspace_directory=ws))
-    assert not os.path.exists(os.path.join(ws, "log"))
+        gokart.build(task, log_level=logging.INFO)
+    uid = task.make_unique_id()
+    assert f"FAILURE:\n    task name=LogFailing\n    unique id={uid}" in caplog.text
+    assert read_pickle(log_path(ws, "task_params", task)) == task.to_str_params(
+        only_significant=True
+    )
+    with open(log_path(ws, "module_versions", task)) as fp:
+        assert f"luigi=={luigi.__version__}" in fp.read().splitlines()
+    for kind in ("processing_time", "task_log"):  # written on success only
+        assert not os.path.exists(log_path(ws, kind, task))
+    config("TaskOnKart", "workspace_directory", ws)
+    luigi.task_register.Register.clear_instance_cache()
+    restored = LogFailing.restore(uid)
+    assert restored is not task
+    assert restored.y == 5 and restored.upstream.x == 13
+    assert restored.make_unique_id() == uid
+    assert restored.upstream.complete() and not restored.complete()
+    with pytest.raises(RuntimeError, match="boom"):
+        restored.run()  # the failure, again, to debug
+
+
+def test_restore_of_a_task_parameter_nested_too_deep(
+    ws: str, with_text: Plugins, config: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nested more than GOKART_COMPATIBLE_NESTING levels, a task parameter is logged as a digest.
+    # The limit is lowered from 200 to 3 to keep the test fast (the gokart form of 200 nested
+    # tasks takes seconds to compress and parse); test_parameters checks it at 200.
+    assert GOKART_COMPATIBLE_NESTING == 200
+    limit = 3
+    monkeypatch.setattr(parameters, "GOKART_COMPATIBLE_NESTING", limit)
+    config("TaskOnKart", "workspace_directory", ws)
+    task: Any = LogSlow(x=0, workspace_directory=ws)
+    for i in range(limit + 2):
+        task = LogChain(dep=task, i=i, workspace_directory=ws)
+        task.trigger_event(luigi.Event.START, task)  # writes task_params, as a run would
+    deepest_restorable = task.dep  # its parameter is nested `limit` levels deep
+    assert LogChain.restore(deepest_restorable.make_unique_id()).i == deepest_restorable.i
+    with pytest.raises(ValueError, match="cannot be parsed back"):
+        LogChain.restore(task.make_unique_id())
+
+
+def test_module_versions_list_what_run_imported(
+    ws: str, with_text: Plugins, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Written at the start, and again after run() when run() imported packages.
+    (tmp_path / "imported_by_run_pkg.py").write_text("__version__ = '3.2.1'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "imported_by_run_pkg", raising=False)
+    task = LogImports(module="imported_by_run_pkg", workspace_directory=ws)
+    gokart.build(task)
+    with open(log_path(ws, "module_versions", task)) as fp:
+        assert "imported_by_run_pkg==3.2.1" in fp.read().splitlines()
 
 
 def test_a_log_format_not_installed_is_skipped_with_one_debug_line(
@@ -217,6 +295,30 @@ def test_a_skipped_run_leaves_the_logs_alone(ws: str, with_text: Plugins) -> Non
     task.trigger_event(luigi.Event.PROCESSING_TIME, task, 0.001)
     task.trigger_event(luigi.Event.SUCCESS, task)
     assert not os.path.exists(os.path.join(ws, "log"))
+
+
+def test_a_skipped_run_keeps_the_logs_of_the_run_that_wrote_the_outputs(
+    ws: str, with_text: Plugins
+) -> None:
+    # Another worker ran the task (here: a build); this one was scheduled before that finished
+    # and runs all events. START rewrites task_params and module_versions with the same
+    # content (same unique id: same parameters; same environment: same versions); the skipped
+    # run writes no processing_time or task_log of its own.
+    gokart.build(LogSlow(x=12, sleep=0.05, workspace_directory=ws))
+    luigi.task_register.Register.clear_instance_cache()
+    task = LogSlow(x=12, workspace_directory=ws)
+
+    def logged() -> dict[str, bytes]:
+        return {kind: Path(log_path(ws, kind, task)).read_bytes() for kind in KINDS}
+
+    before = logged()
+    task.trigger_event(luigi.Event.START, task)
+    task.run()
+    assert task._run_skipped
+    task.trigger_event(luigi.Event.PROCESSING_TIME, task, 0.001)
+    task.trigger_event(luigi.Event.SUCCESS, task)
+    assert logged() == before
+    assert read_pickle(log_path(ws, "processing_time", task)) >= 0.05
 
 
 def test_a_run_after_a_skipped_one_writes_its_logs(ws: str, with_text: Plugins) -> None:

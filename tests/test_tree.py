@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ class DiamondC(gokart.TaskOnKart[int]):
         return DiamondA(workspace_directory=self.workspace_directory)
 
     def run(self) -> None:
+        self.task_log["added"] = 2
         self.dump(self.load() + 2)
 
 
@@ -86,15 +88,65 @@ def test_tree_without_abbreviation_and_ignored(diamond: dict[str, Any]) -> None:
     )
 
 
+def logged_seconds(task: gokart.TaskOnKart[Any]) -> float:
+    """The processing time in the task's log file, read without gokart_core."""
+    path = Path(task.workspace_directory, "log", "processing_time")
+    with open(path / f"{type(task).__name__}_{task.make_unique_id()}.pkl", "rb") as fp:
+        seconds = pickle.load(fp)
+    assert isinstance(seconds, float)
+    return seconds
+
+
 def test_tree_details(diamond: dict[str, Any]) -> None:
     t = diamond
     text = gokart.make_task_info_as_tree_str(t["d"], details=True)
     b_path = t["b"].output().path()
     assert (
         f"(COMPLETE) DiamondB[{t['bid']}](parameter={{'a': 'DiamondA-{t['aid']}'}}, "
-        f"output=['{b_path}'], time=unknown, task_log={{}})"
+        f"output=['{b_path}'], time={logged_seconds(t['b'])}s, "
+        f"task_log={{'file_path': ['{b_path}']}})"
     ) in text
-    assert f"DiamondD[{t['did']}](parameter={{'n': '3'}}" in text
+    d_path = t["d"].output().path()
+    assert (
+        f"(PENDING) DiamondD[{t['did']}](parameter={{'n': '3'}}, output=['{d_path}'], "
+        "time=unknown, task_log={})"
+    ) in text
+
+
+def test_tree_details_and_table_after_a_build(tmp_path: Path) -> None:
+    # gokart's format: the logged seconds with an "s", the logged task_log. A fresh instance of
+    # each task (luigi's instance cache cleared) reads them from the log files.
+    ws = str(tmp_path)
+    gokart.build(DiamondD(workspace_directory=ws))
+    luigi.task_register.Register.clear_instance_cache()
+    d = DiamondD(workspace_directory=ws)
+    b, c = d.requires()["b"], d.requires()["c"]
+    a = c.requires()
+    assert not c.task_log  # nothing in memory
+
+    def line(task: gokart.TaskOnKart[Any], params: str, task_log: str = "") -> str:
+        path = task.output().path()
+        return (
+            f"(COMPLETE) {type(task).__name__}[{task.make_unique_id()}](parameter={params}, "
+            f"output=['{path}'], time={logged_seconds(task)}s, "
+            f"task_log={{{task_log}'file_path': ['{path}']}})"
+        )
+
+    aid = a.make_unique_id()
+    d_line = line(d, "{'n': '3'}")
+    b_line = line(b, "{'a': 'DiamondA-" + aid + "'}")
+    c_line = line(c, "{}", "'added': 2, ")
+    assert gokart.make_task_info_as_tree_str(d, details=True) == (
+        f"\n└─-{d_line}"
+        f"\n   |--{b_line}"
+        f"\n   |  └─-{line(a, '{}')}"
+        f"\n   └─-{c_line}"
+        f"\n      └─-(COMPLETE) DiamondA[{aid}]"
+        "\n         └─- ..."
+    )
+    table = gokart.make_task_info_as_table(d)
+    assert list(table["processing_time"]) == [f"{logged_seconds(t)}s" for t in (d, b, a, c)]
+    assert table["task_log"][3] == {"added": 2, "file_path": [c.output().path()]}
 
 
 def test_mermaid(diamond: dict[str, Any]) -> None:

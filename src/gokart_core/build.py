@@ -221,7 +221,9 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
 
     ``--graph-output=graph.mmd`` (or ``.mermaid``, ``.dot``, ``.gv``) writes the dependency
     graph with each task's state, and gokart's ``--tree-info-mode=simple|all``
-    (``--tree-info-output-path``, default ``tree.txt`` in the workspace) the dependency tree;
+    (``--tree-info-output-path``, default ``tree.txt`` in the workspace of gokart's
+    ``tree_info`` task: ``--tree-info-workspace-directory``, ``[tree_info]``, ``[TaskOnKart]``
+    or ``./resources/``) the dependency tree;
     either then exits with 0 without running (see :mod:`gokart_core.run_info`).
     """
     args = list(sys.argv[1:] if cmdline_args is None else cmdline_args)

@@ -1,10 +1,14 @@
 """What ``run()`` writes instead of running: the dependency tree (gokart's ``--tree-info-mode``
 and ``--tree-info-output-path``) and the dependency graph (``--graph-output``).
 
-- ``--tree-info-mode=simple`` (or ``all``, with parameters and output paths) writes
-  :func:`~gokart_core.tree.make_task_info_as_tree_str` to ``--tree-info-output-path``
-  (``tree.txt``), a path inside the root task's ``workspace_directory`` unless it is absolute
-  or a URL, as gokart does. ``[tree_info] mode`` / ``output_path`` in the luigi config work too.
+- ``--tree-info-mode=simple`` (or ``all``, with parameters, output paths, run times and task
+  logs) writes :func:`~gokart_core.tree.make_task_info_as_tree_str` to
+  ``--tree-info-output-path`` (``tree.txt``). As in gokart, whose ``tree_info`` is a task of its
+  own, that path is inside the workspace of ``tree_info``, not the root task's: from
+  ``--tree-info-workspace-directory``, else ``[tree_info] workspace_directory``, else
+  ``[TaskOnKart] workspace_directory``, else ``./resources/``. An absolute path or a URL is
+  used as it is. ``[tree_info] mode`` / ``output_path`` in the luigi config work too, and
+  ``storage_options`` comes from ``[tree_info]`` or ``[TaskOnKart]``.
 - ``--graph-output=PATH`` writes :func:`~gokart_core.tree.make_task_graph`: Mermaid for
   ``.mmd``/``.mermaid``, Graphviz DOT for ``.dot``/``.gv``. ``PATH`` is relative to the current
   directory (or any fsspec URL).
@@ -29,10 +33,13 @@ from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core import storage
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.task import TaskOnKart
+from gokart_core.task import SHARED_CONFIG_SECTION, TaskOnKart
 from gokart_core.tree import make_task_graph, make_task_info_as_tree_str
 
 TREE_MODES = ("simple", "all")
+
+#: The config section of gokart's ``tree_info`` task.
+TREE_INFO_SECTION = "tree_info"
 
 GRAPH_FORMATS: dict[str, Literal["mermaid", "dot"]] = {
     ".mmd": "mermaid",
@@ -52,6 +59,8 @@ class InfoRequest:
 
     tree_mode: str = ""
     tree_output_path: str = "tree.txt"
+    #: ``--tree-info-workspace-directory``; None: from the config (see :func:`tree_info_location`).
+    tree_workspace_directory: str | None = None
     graph_output: str | None = None
 
     @property
@@ -67,15 +76,17 @@ def split_info_flags(args: Sequence[str]) -> tuple[InfoRequest, list[str]]:
     """
     config = luigi.configuration.get_config()
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument("--tree-info-mode", default=config.get("tree_info", "mode", ""))
+    parser.add_argument("--tree-info-mode", default=config.get(TREE_INFO_SECTION, "mode", ""))
     parser.add_argument(
-        "--tree-info-output-path", default=config.get("tree_info", "output_path", "tree.txt")
+        "--tree-info-output-path", default=config.get(TREE_INFO_SECTION, "output_path", "tree.txt")
     )
+    parser.add_argument("--tree-info-workspace-directory", default=None)
     parser.add_argument("--graph-output", default=None)
     known, rest = parser.parse_known_args(list(args))
     request = InfoRequest(
         tree_mode=str(known.tree_info_mode),
         tree_output_path=str(known.tree_info_output_path),
+        tree_workspace_directory=known.tree_info_workspace_directory,
         graph_output=known.graph_output,
     )
     if request.tree_mode and request.tree_mode not in TREE_MODES:
@@ -104,20 +115,42 @@ def write_info(request: InfoRequest, luigi_args: Sequence[str]) -> list[str]:
         root: luigi.Task = parser.get_task_obj()
         options: dict[str, Any] = dict(getattr(root, "storage_options", None) or {})
         if request.tree_mode:
-            workspace = (
-                root.workspace_directory
-                if isinstance(root, TaskOnKart)
-                else TaskOnKart().workspace_directory
-            )
-            path = os.path.join(workspace, request.tree_output_path)
+            workspace, tree_options = tree_info_location(request.tree_workspace_directory)
+            path = request.tree_output_path
+            if "://" not in path:
+                path = os.path.join(workspace, path)
             text = make_task_info_as_tree_str(root, details=request.tree_mode == "all")
-            _write_text(path, text, options)
+            _write_text(path, text, tree_options)
             written.append(path)
         if request.graph_output is not None:
             text = make_task_graph(root, format=graph_format(request.graph_output))
             _write_text(request.graph_output, text, options)
             written.append(request.graph_output)
     return written
+
+
+def tree_info_location(workspace_directory: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The workspace and storage options of gokart's ``tree_info`` task, where the tree goes.
+
+    ``workspace_directory`` (the command line's) first; then, for each, the ``[tree_info]``
+    section of the luigi config, ``[TaskOnKart]``, and TaskOnKart's default (``./resources/``):
+    the precedence a TaskOnKart subclass named ``tree_info`` has.
+    """
+    params = dict(TaskOnKart.get_params())
+
+    def configured(name: str) -> Any:
+        param = params[name]
+        config = luigi.configuration.get_config()
+        for section in (TREE_INFO_SECTION, SHARED_CONFIG_SECTION):
+            for key in (name, name.replace("_", "-")):
+                if config.has_option(section, key):
+                    return param.normalize(param.parse(config.get(section, key)))
+        return param.normalize(param._default)
+
+    workspace = (
+        configured("workspace_directory") if workspace_directory is None else workspace_directory
+    )
+    return str(workspace), storage.thaw(configured("storage_options") or {})
 
 
 def _write_text(url: str, text: str, storage_options: dict[str, Any]) -> None:
@@ -148,5 +181,6 @@ __all__ = [
     "graph_format",
     "run_info_or_continue",
     "split_info_flags",
+    "tree_info_location",
     "write_info",
 ]

@@ -1,16 +1,32 @@
 """A task's supplementary log files, in gokart's layout, and ``restore`` from them.
 
-After ``run()`` of a TaskOnKart succeeds (unless ``should_dump_supplementary_log_files=False``),
-these files are written under ``{workspace_directory}/log/``, where gokart 1.12 writes them::
+Unless ``should_dump_supplementary_log_files=False``, a TaskOnKart writes these files under
+``{workspace_directory}/log/``, where and when gokart 1.12 writes them::
 
-    processing_time/{ClassName}_{unique_id}.pkl   seconds spent in run(), a float
     task_params/{ClassName}_{unique_id}.pkl       to_str_params(only_significant=True), a dict
     module_versions/{ClassName}_{unique_id}.txt   "name==version" lines of the imported packages
+    processing_time/{ClassName}_{unique_id}.pkl   seconds spent in run(), a float
     task_log/{ClassName}_{unique_id}.pkl          task.task_log, plus "file_path": output paths
+
+- When the task starts (luigi's START event, before ``run()``): ``task_params`` and
+  ``module_versions``. A run that fails has therefore logged its parameters, and
+  ``Task.restore(unique_id)`` recreates it for debugging.
+- When ``run()`` succeeds: ``processing_time`` and ``task_log``, and ``module_versions`` again
+  if ``run()`` imported packages (the file then lists them too).
+- When it fails: no file; the task's name and unique id are logged (INFO, as gokart does).
+
+A run that finds its outputs already written by another worker is skipped, and writes nothing
+at success: the other worker's ``processing_time`` and ``task_log`` stay. Its START has
+happened before ``run()`` could know, and has written, as gokart does: ``task_params`` is the
+same for every run of a unique id (the parameters are part of the id), so rewriting it changes
+nothing; ``module_versions`` then names the packages of the worker that started the task last,
+which differ from those of the worker that ran it only when workers run different package
+versions. Not writing at START would lose the parameters of failed runs; checking for an
+existing file first would cost a round trip per task on object storage.
 
 They are ordinary targets: ``.pkl`` and ``.txt`` go through the format registry. The core
 depends on no format plugin, so a log file whose format is not installed is skipped (one
-debug-level line), and a log that cannot be written is a warning: the task has succeeded and
+debug-level line), and a log that cannot be written is a warning: the task keeps running, and
 keeps its success.
 
 gokart also writes ``log/random_seed/`` and seeds ``random``/``numpy`` at the start of every
@@ -122,16 +138,45 @@ def _log_format(plugins: Plugins, kind: str) -> Format | None:
         return None
 
 
-def dump_logs(task: TaskOnKart[Any], processing_time: float | None) -> None:
-    """Write the log files of ``task`` after a successful run (see the module docstring)."""
+#: The ``module_versions`` text a task's START logged, kept on the instance (see
+#: ``dump_success_logs``). luigi reuses an instance for the same parameters; every START resets it.
+_LOGGED_VERSIONS = "_gokart_core_logged_module_versions"
+
+
+def dump_start_logs(task: TaskOnKart[Any]) -> None:
+    """Write ``task_params`` and ``module_versions`` of ``task``, which is about to run."""
+    versions = module_versions()
+    task.__dict__[_LOGGED_VERSIONS] = versions
+    _dump(
+        task,
+        {
+            "task_params": task.to_str_params(only_significant=True),  # type: ignore[no-untyped-call]
+            "module_versions": versions,
+        },
+    )
+
+
+def dump_success_logs(task: TaskOnKart[Any], processing_time: float | None) -> None:
+    """Write ``processing_time`` and ``task_log`` of ``task``, whose ``run()`` succeeded, and
+    ``module_versions`` again when ``run()`` imported packages since the START logged them."""
     task.task_log["file_path"] = [_target_path(t) for t in luigi.task.flatten(task.output())]
-    contents: dict[str, Any] = {
-        "task_params": task.to_str_params(only_significant=True),  # type: ignore[no-untyped-call]
-        "module_versions": module_versions(),
-        "task_log": task.task_log,
-    }
+    contents: dict[str, Any] = {"task_log": task.task_log}
     if processing_time is not None:
         contents["processing_time"] = processing_time
+    versions = module_versions()  # the same str object while no module was imported: == is O(1)
+    if versions != task.__dict__.get(_LOGGED_VERSIONS):
+        contents["module_versions"] = versions
+    _dump(task, contents)
+
+
+def log_failure(task: TaskOnKart[Any]) -> None:
+    """Log the name and unique id of ``task``, whose run failed: what ``restore`` needs."""
+    logger.info(
+        "FAILURE:\n    task name=%s\n    unique id=%s", type(task).__name__, task.make_unique_id()
+    )
+
+
+def _dump(task: TaskOnKart[Any], contents: dict[str, Any]) -> None:
     for kind, target in log_targets(task, contents).items():
         try:
             target.dump(contents[kind])
@@ -182,7 +227,9 @@ def restore(cls: type[TaskT], unique_id: str) -> TaskT:
     """The task of class ``cls`` whose logged parameters are those of ``unique_id``.
 
     The log is read from the workspace that ``cls`` gets from the configuration (its own config
-    section, ``[TaskOnKart]``, the command line, or the default), as gokart reads it.
+    section, ``[TaskOnKart]``, the command line, or the default), as gokart reads it. A task
+    parameter nested more than ``GOKART_COMPATIBLE_NESTING`` (200) levels deep was logged as a
+    digest, and parsing it raises ValueError: such a task cannot be restored.
     """
     workspace = _configured_value(cls, "workspace_directory")
     storage_options = _configured_value(cls, "storage_options")

@@ -538,9 +538,13 @@ class TaskOnKart(luigi.Task, Generic[T]):
 
     @classmethod
     def restore(cls: type[TaskT], unique_id: str) -> TaskT:
-        """The task whose unique id is ``unique_id``, from the parameters logged by its run
-        (``log/task_params/``) in the workspace configured for the class. A TargetNotFoundError
-        names the path when there is no such log."""
+        """The task whose unique id is ``unique_id``, from the parameters its run logged when it
+        started (``log/task_params/``; a failed run has them too) in the workspace configured
+        for the class. A TargetNotFoundError names the path when there is no such log.
+
+        A task parameter nested more than ``GOKART_COMPATIBLE_NESTING`` (200) levels deep is
+        logged in digest form (see ``gokart_core.parameters``), which cannot be parsed back:
+        restoring a task that holds one raises ValueError."""
         return supplementary_logs.restore(cls, unique_id)
 
     def get_task_log(self) -> dict[str, Any]:
@@ -745,10 +749,21 @@ def _on_processing_time(task: TaskOnKart[Any], seconds: float) -> None:
     task._processing_time = seconds
 
 
+def _dump_start_logs(task: TaskOnKart[Any]) -> None:
+    # Before run(): a failed run can be restored from its parameters. See supplementary_logs
+    # for why a run that turns out to be skipped may write these too.
+    if task.should_dump_supplementary_log_files:
+        supplementary_logs.dump_start_logs(task)
+
+
 def _dump_supplementary_logs(task: TaskOnKart[Any]) -> None:
     # A run skipped because another worker wrote the outputs leaves that worker's logs alone.
     if task.should_dump_supplementary_log_files and not task._run_skipped:
-        supplementary_logs.dump_logs(task, task._processing_time)
+        supplementary_logs.dump_success_logs(task, task._processing_time)
+
+
+def _log_failure(task: TaskOnKart[Any], exception: BaseException) -> None:
+    supplementary_logs.log_failure(task)
 
 
 # luigi's events become the lifecycle hooks, for every subclass. This registers callbacks in
@@ -757,4 +772,6 @@ TaskOnKart.event_handler(luigi.Event.START)(_on_start)
 TaskOnKart.event_handler(luigi.Event.SUCCESS)(_on_success)
 TaskOnKart.event_handler(luigi.Event.FAILURE)(_on_failure)
 TaskOnKart.event_handler(luigi.Event.PROCESSING_TIME)(_on_processing_time)
+TaskOnKart.event_handler(luigi.Event.START)(_dump_start_logs)
 TaskOnKart.event_handler(luigi.Event.SUCCESS)(_dump_supplementary_logs)
+TaskOnKart.event_handler(luigi.Event.FAILURE)(_log_failure)

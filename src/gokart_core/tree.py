@@ -104,9 +104,14 @@ def _requires_info(struct: Any) -> Any:
 
 
 def make_task_info_tree(
-    task: luigi.Task, ignore_task_names: Iterable[str] | None = None
+    task: luigi.Task, ignore_task_names: Iterable[str] | None = None, *, logs: bool = True
 ) -> TaskInfo:
-    """The graph under ``task`` as TaskInfos; each distinct task appears once (shared)."""
+    """The graph under ``task`` as TaskInfos; each distinct task appears once (shared).
+
+    With ``logs``, a TaskOnKart's ``processing_time`` (``"1.5s"``, as gokart writes it) and
+    ``task_log`` come from its run's logs (``get_processing_time()``, ``get_task_log()``: up to
+    two reads per task); without, and for other luigi tasks, they are ``"unknown"`` and ``{}``.
+    """
     ignored = set(ignore_task_names or ())
     infos: dict[str, TaskInfo] = {}
     pending: list[tuple[luigi.Task, TaskInfo]] = []
@@ -128,6 +133,10 @@ def make_task_info_tree(
             params=_params(t),
             is_complete="COMPLETE" if complete else "PENDING",
         )
+        if logs and isinstance(t, TaskOnKart):
+            seconds = t.get_processing_time()
+            info.processing_time = f"{seconds}s" if isinstance(seconds, float) else str(seconds)
+            info.task_log = dict(t.get_task_log())
         infos[key] = info
         pending.append((t, info))
         return info
@@ -153,9 +162,9 @@ def make_task_info_as_tree_str(
 ) -> str:
     """The dependency tree in gokart's layout, one task a line with ``(COMPLETE)`` or
     ``(PENDING)``. With ``abbr``, a task met again shows as ``└─- ...`` below its title;
-    ``details`` adds parameters and output paths. Tasks named in ``ignore_task_names`` (and
-    what only they require) are left out."""
-    root = make_task_info_tree(task, ignore_task_names)
+    ``details`` adds parameters, output paths, and the time and task log of the logged run.
+    Tasks named in ``ignore_task_names`` (and what only they require) are left out."""
+    root = make_task_info_tree(task, ignore_task_names, logs=details)
     parts: list[str] = []
     visited: set[str] = set()
     stack: list[tuple[TaskInfo, str, bool]] = [(root, "", True)]
@@ -226,7 +235,7 @@ def make_task_graph(
     Nodes are the distinct tasks, labelled ``Name[unique_id]`` and their state; an edge goes
     from a required task to the task that requires it (the direction data flows).
     """
-    nodes = _distinct(make_task_info_tree(task, ignore_task_names))
+    nodes = _distinct(make_task_info_tree(task, ignore_task_names, logs=False))
     ids = {info.task_id: f"t{i}" for i, info in enumerate(nodes)}
     edges: list[tuple[str, str]] = []
     for info in nodes:
