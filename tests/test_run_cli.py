@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,31 +43,6 @@ class CliD(gokart.TaskOnKart[int]):
 
     def run(self) -> None:
         self.dump(self.load("b") + self.load("c") + self.n)
-
-
-@pytest.fixture
-def config() -> Iterator[Callable[[str, str, str], None]]:
-    """``config(section, option, value)`` sets a luigi config option for the test only."""
-    cfg = luigi.configuration.get_config()
-    previous: list[tuple[str, str, str | None]] = []
-    added: set[str] = set()
-
-    def set_option(section: str, option: str, value: str) -> None:
-        if not cfg.has_section(section):
-            added.add(section)
-        had = cfg.has_option(section, option)
-        previous.append((section, option, cfg.get(section, option) if had else None))
-        cfg.set(section, option, value)
-
-    yield set_option
-    for section, option, value in reversed(previous):
-        if value is None:
-            cfg.remove_option(section, option)
-        else:
-            cfg.set(section, option, value)
-    for section in added:
-        if not cfg.options(section):
-            cfg.remove_section(section)
 
 
 def run_cli(*args: str) -> int:
@@ -168,7 +142,7 @@ def test_tree_info_flags_as_gokart(
 
 
 def test_tree_info_workspace_flag_and_config(
-    diamond: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: Any
+    diamond: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, set_config: Any
 ) -> None:
     monkeypatch.chdir(tmp_path)
     ws, flagged = diamond["ws"], tmp_path / "flagged"
@@ -184,11 +158,11 @@ def test_tree_info_workspace_flag_and_config(
     assert "(PENDING) CliD[" in (flagged / "info" / "pipeline.txt").read_text()
 
     # The config: [tree_info] mode, then [TaskOnKart] and [tree_info] workspace_directory.
-    config("tree_info", "mode", "all")
-    config("TaskOnKart", "workspace_directory", str(tmp_path / "shared"))
+    set_config("tree_info", "mode", "all")
+    set_config("TaskOnKart", "workspace_directory", str(tmp_path / "shared"))
     assert run_cli("CliD", "--workspace-directory", ws) == 0
     assert "(parameter=" in (tmp_path / "shared" / "tree.txt").read_text()
-    config("tree_info", "workspace_directory", str(tmp_path / "own"))
+    set_config("tree_info", "workspace_directory", str(tmp_path / "own"))
     assert run_cli("CliD", "--workspace-directory", ws) == 0
     assert "(parameter=" in (tmp_path / "own" / "tree.txt").read_text()
     # the command line wins over both

@@ -11,7 +11,7 @@ import pickle
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,31 +43,6 @@ def with_text() -> Iterator[Plugins]:
 @pytest.fixture
 def ws(tmp_path: Path) -> str:
     return str(tmp_path / "resources")
-
-
-@pytest.fixture
-def config() -> Iterator[Callable[[str, str, str], None]]:
-    """``config(section, option, value)`` sets a luigi config option for the test only."""
-    cfg = luigi.configuration.get_config()
-    previous: list[tuple[str, str, str | None]] = []
-    added: set[str] = set()
-
-    def set_option(section: str, option: str, value: str) -> None:
-        if not cfg.has_section(section):
-            added.add(section)
-        had = cfg.has_option(section, option)
-        previous.append((section, option, cfg.get(section, option) if had else None))
-        cfg.set(section, option, value)  # adds the section if needed
-
-    yield set_option
-    for section, option, value in reversed(previous):
-        if value is None:
-            cfg.remove_option(section, option)
-        else:
-            cfg.set(section, option, value)
-    for section in added:
-        if not cfg.options(section):
-            cfg.remove_section(section)
 
 
 def log_path(ws: str, kind: str, task: gokart.TaskOnKart[Any]) -> str:
@@ -170,14 +145,16 @@ def test_opting_out_writes_no_log(ws: str, with_text: Plugins) -> None:
     assert os.listdir(ws) == [f"slow_{task.make_unique_id()}.pkl"]
 
 
-def test_opting_out_in_the_shared_config_section(ws: str, with_text: Plugins, config: Any) -> None:
-    config("TaskOnKart", "should_dump_supplementary_log_files", "False")
+def test_opting_out_in_the_shared_config_section(
+    ws: str, with_text: Plugins, set_config: Any
+) -> None:
+    set_config("TaskOnKart", "should_dump_supplementary_log_files", "False")
     gokart.build(LogSlow(x=1, workspace_directory=ws))
     assert not os.path.exists(os.path.join(ws, "log"))
 
 
 def test_a_failed_run_logs_its_params_and_can_be_restored(
-    ws: str, with_text: Plugins, config: Any, caplog: pytest.LogCaptureFixture
+    ws: str, with_text: Plugins, set_config: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     # As gokart: parameters and module versions are written when the task starts, and the
     # failure logs the unique id, so the failed task can be recreated to debug it.
@@ -194,7 +171,7 @@ def test_a_failed_run_logs_its_params_and_can_be_restored(
         assert f"luigi=={luigi.__version__}" in fp.read().splitlines()
     for kind in ("processing_time", "task_log"):  # written on success only
         assert not os.path.exists(log_path(ws, kind, task))
-    config("TaskOnKart", "workspace_directory", ws)
+    set_config("TaskOnKart", "workspace_directory", ws)
     luigi.task_register.Register.clear_instance_cache()
     restored = LogFailing.restore(uid)
     assert restored is not task
@@ -206,7 +183,7 @@ def test_a_failed_run_logs_its_params_and_can_be_restored(
 
 
 def test_restore_of_a_task_parameter_nested_too_deep(
-    ws: str, with_text: Plugins, config: Any, monkeypatch: pytest.MonkeyPatch
+    ws: str, with_text: Plugins, set_config: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Nested more than GOKART_COMPATIBLE_NESTING levels, a task parameter is logged as a digest.
     # The limit is lowered from 200 to 3 to keep the test fast (the gokart form of 200 nested
@@ -214,7 +191,7 @@ def test_restore_of_a_task_parameter_nested_too_deep(
     assert GOKART_COMPATIBLE_NESTING == 200
     limit = 3
     monkeypatch.setattr(parameters, "GOKART_COMPATIBLE_NESTING", limit)
-    config("TaskOnKart", "workspace_directory", ws)
+    set_config("TaskOnKart", "workspace_directory", ws)
     task: Any = LogSlow(x=0, workspace_directory=ws)
     for i in range(limit + 2):
         task = LogChain(dep=task, i=i, workspace_directory=ws)
@@ -355,11 +332,11 @@ def test_getters_read_the_logs(ws: str, with_text: Plugins) -> None:
     assert fresh.get_task_params() == {"x": "4", "day": "2024-05-06"}
 
 
-def test_restore_recreates_the_task(ws: str, with_text: Plugins, config: Any) -> None:
+def test_restore_recreates_the_task(ws: str, with_text: Plugins, set_config: Any) -> None:
     upstream = LogSlow(x=8, day=datetime.date(2023, 1, 2), workspace_directory=ws)
     task = LogDownstream(upstream=upstream, label="restored", workspace_directory=ws)
     gokart.build(task)
-    config("TaskOnKart", "workspace_directory", ws)
+    set_config("TaskOnKart", "workspace_directory", ws)
     luigi.task_register.Register.clear_instance_cache()
     restored = LogDownstream.restore(task.make_unique_id())
     assert type(restored) is LogDownstream
@@ -370,24 +347,24 @@ def test_restore_recreates_the_task(ws: str, with_text: Plugins, config: Any) ->
     assert restored.output()["b"].load() == "restored"
 
 
-def test_restore_reads_the_workspace_of_the_class_section(ws: str, config: Any) -> None:
+def test_restore_reads_the_workspace_of_the_class_section(ws: str, set_config: Any) -> None:
     task = LogSlow(x=6, workspace_directory=ws)
     gokart.build(task)
-    config("TaskOnKart", "workspace_directory", os.path.join(ws, "elsewhere"))
-    config("LogSlow", "workspace_directory", ws)  # the class's own section wins
+    set_config("TaskOnKart", "workspace_directory", os.path.join(ws, "elsewhere"))
+    set_config("LogSlow", "workspace_directory", ws)  # the class's own section wins
     luigi.task_register.Register.clear_instance_cache()
     assert LogSlow.restore(task.make_unique_id()).x == 6
 
 
-def test_restore_on_a_memory_workspace(memory_workspace: str, config: Any) -> None:
+def test_restore_on_a_memory_workspace(memory_workspace: str, set_config: Any) -> None:
     task = LogSlow(x=11, workspace_directory=memory_workspace)
     gokart.build(task)
-    config("TaskOnKart", "workspace_directory", memory_workspace)
+    set_config("TaskOnKart", "workspace_directory", memory_workspace)
     assert LogSlow.restore(task.make_unique_id()).x == 11
 
 
-def test_restore_without_a_log_names_the_path(ws: str, config: Any) -> None:
-    config("TaskOnKart", "workspace_directory", ws)
+def test_restore_without_a_log_names_the_path(ws: str, set_config: Any) -> None:
+    set_config("TaskOnKart", "workspace_directory", ws)
     expected = os.path.join(ws, "log/task_params/LogSlow_0123abcd.pkl")
     with pytest.raises(gokart.TargetNotFoundError) as info:
         LogSlow.restore("0123abcd")
@@ -395,12 +372,12 @@ def test_restore_without_a_log_names_the_path(ws: str, config: Any) -> None:
     assert "LogSlow.restore('0123abcd')" in str(info.value)
 
 
-def test_restore_of_a_log_that_is_not_a_dict(ws: str, config: Any) -> None:
+def test_restore_of_a_log_that_is_not_a_dict(ws: str, set_config: Any) -> None:
     path = os.path.join(ws, "log", "task_params", "LogSlow_feed.pkl")
     os.makedirs(os.path.dirname(path))
     with open(path, "wb") as fp:
         pickle.dump(["not", "params"], fp)
-    config("TaskOnKart", "workspace_directory", ws)
+    set_config("TaskOnKart", "workspace_directory", ws)
     with pytest.raises(TypeError, match="holds list, not a dict of parameters"):
         LogSlow.restore("feed")
 
@@ -421,7 +398,9 @@ def test_module_versions_follow_imports(tmp_path: Path, monkeypatch: pytest.Monk
     assert not any(line.startswith("_private_pkg") for line in after)
 
 
-def test_logs_are_where_gokart_writes_them(tmp_path: Path, with_text: Plugins, config: Any) -> None:
+def test_logs_are_where_gokart_writes_them(
+    tmp_path: Path, with_text: Plugins, set_config: Any
+) -> None:
     """gokart 1.12.2 (PyPI, in a subprocess) and gokart_core build the same task: the log files
     have the same paths (gokart also writes log/random_seed/, which gokart_core does not), and
     each restores the task from the other's logs."""
@@ -448,7 +427,7 @@ def test_logs_are_where_gokart_writes_them(tmp_path: Path, with_text: Plugins, c
     assert theirs["restored_unique_id"] == task.make_unique_id()
     assert theirs["restored_params"] == task.to_str_params(only_significant=True)
     # ... and gokart_core restores it from gokart's (dill pickles)
-    config("TaskOnKart", "workspace_directory", gokart_ws)
+    set_config("TaskOnKart", "workspace_directory", gokart_ws)
     luigi.task_register.Register.clear_instance_cache()
     restored = cls.restore(task.make_unique_id())
     assert restored.make_unique_id() == task.make_unique_id()
