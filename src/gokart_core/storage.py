@@ -30,7 +30,7 @@ from fsspec.implementations.local import LocalFileSystem
 #: Protocols whose files become visible only when committed (multipart uploads and the like).
 COMMIT_ON_CLOSE_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl"})
 
-#: Buffer size for local files: fewer system calls for formats that write in small pieces.
+#: Buffer size for local writes: fewer system calls for formats that write in small pieces.
 LOCAL_BUFFER_SIZE = 1 << 20
 
 
@@ -159,7 +159,10 @@ def compressed(fp: IO[bytes], codec: str | None, mode: str) -> Iterator[IO[bytes
 
 def open_for_read(fs: AbstractFileSystem, path: str) -> IO[bytes]:
     if is_local(fs):
-        return open(path, "rb", buffering=LOCAL_BUFFER_SIZE)
+        # The default buffer: readers ask for large pieces (pickle's frames and arrays, the csv
+        # parser's chunks), which a small buffer passes through while a large one copies them
+        # once more (a pickled frame loaded ~6% slower through a 1 MiB buffer).
+        return open(path, "rb")
     fp: IO[bytes] = fs.open(path, "rb")
     return fp
 
