@@ -83,6 +83,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--frame-cycles", type=int, help="dump + load round trips per DataFrame process [3]"
     )
+    p.add_argument(
+        "--frame-seconds",
+        type=float,
+        help="more round trips, up to 15, while they take less than this [1.5]",
+    )
     p.add_argument("--uid-repeats", type=int, help="repeats of the unique_id scenario [--repeats]")
     p.add_argument(
         "--frame-repeats", type=int, help="repeats of the DataFrame round trips [--repeats + 2]"
@@ -142,6 +147,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.uid_repeats = args.repeats
     if args.frame_cycles is None:
         args.frame_cycles = 1 if quick else 3
+    if args.frame_seconds is None:
+        args.frame_seconds = 0.0 if quick else 1.5
     if args.frame_repeats is None:
         args.frame_repeats = args.repeats if quick else args.repeats + 2
     if args.profile is None:
@@ -494,6 +501,8 @@ def run_benchmarks(
                         "format": fmt,
                         "rows": args.rows,
                         "cycles": args.frame_cycles,
+                        "max_cycles": max(args.frame_cycles, 15),
+                        "seconds": args.frame_seconds,
                     }
                     add(f"frame:{fmt}", impl, runner.run(impl, spec))
         if r < args.repeats:
@@ -665,7 +674,9 @@ def render(
         w(f"## DataFrame dump + load ({args.rows:,} x 8)\n")
         w(
             f"Each implementation dumps the frame to a file and loads it back, "
-            f"{args.frame_cycles} times in one process (the file removed before each dump); "
+            f"{args.frame_cycles} times in one process, and more (up to 15) while the round "
+            f"trips take less than {args.frame_seconds:g} s in all (the file removed before "
+            "each dump); "
             "*dump + load* is the median round trip (range over processes), *first* the first "
             "round trip of a process, which pays one-time costs such as pyarrow's lazy "
             "initialisation. "
