@@ -3,7 +3,9 @@ where two clients meet, against redis-py (the client gokart's lock uses)."""
 
 from __future__ import annotations
 
+import logging
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -90,14 +92,61 @@ def test_a_lock_lost_while_held_is_reported_and_the_new_holder_kept(redis_server
     other = redis_server.client()
     with (
         pytest.raises(gokart.LockError, match="was lost while held"),
-        RedisLock(redis_server.host, redis_server.port, "k", 5, fail_fast=False),
+        RedisLock(redis_server.host, redis_server.port, "k", 1, fail_fast=False),
     ):
         other.delete("k")  # as if the lease had run out...
         other.set("k", "someone else")  # ...and another holder came
+        time.sleep(0.7)  # the renewal, a third of the lease on, finds out
     assert other.get("k") == b"someone else"  # the release did not take their lock
 
 
-def test_the_lease_is_the_timeout(redis_server: Any) -> None:
-    with RedisLock(redis_server.host, redis_server.port, "k", 7, fail_fast=False):
-        assert 6000 < redis_server.client().pttl("k") <= 7000
+def test_a_release_whose_lease_may_have_run_out_waits_for_its_reply(redis_server: Any) -> None:
+    lock = RedisLock(redis_server.host, redis_server.port, "k", 1, fail_fast=False)
+    with pytest.raises(gokart.LockError, match="before the release"), lock:
+        lock._leased_at -= 0.6  # as if the renewal thread had been starved past half the lease
+        redis_server.client().set("k", "someone else")  # the lease ran out, another came
+    assert redis_server.client().get("k") == b"someone else"
+
+
+def test_a_release_within_the_lease_is_answered_with_the_next_command(
+    redis_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = redis_server.client()
+    with RedisLock(redis_server.host, redis_server.port, "k", 30, fail_fast=False):
+        other.set("k", "someone else")  # deleted by hand: no lease ran out
+    # The release was sent without waiting; its reply comes with the next lock's.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    with RedisLock(redis_server.host, redis_server.port, "k2", 30, fail_fast=False):
+        pass
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "'k'" in record.getMessage() and "held by another at its release" in record.getMessage()
+    assert other.get("k") == b"someone else"
+
+
+def test_a_release_sent_without_waiting_is_done(redis_server: Any) -> None:
+    with RedisLock(redis_server.host, redis_server.port, "k", 30, fail_fast=False):
+        assert 29000 < redis_server.client().pttl("k") <= 30000
+    client(redis_server.host, redis_server.port).execute("PING")  # the release is ahead of it
     assert redis_server.client().exists("k") == 0
+
+
+def test_commands_sent_without_waiting_are_resent_on_a_new_connection(redis_server: Any) -> None:
+    conn = _conn(redis_server)
+    replies: list[Any] = []
+    assert conn.execute("CLIENT", "SETNAME", "victim") == b"OK"
+    redis_server.client().client_kill_filter(_type="normal", skipme=True)
+    conn.send("SET", "a", "1", on_reply=replies.append)  # may go out on the dead socket
+    conn.send("SET", "b", "2", on_reply=replies.append)
+    assert conn.execute("GET", "a") == b"1"
+    assert replies == [b"OK", b"OK"]
+    assert redis_server.client().get("b") == b"2"
+    conn.close()
+
+
+def test_replies_left_unread_are_bounded(redis_server: Any) -> None:
+    conn = _conn(redis_server)
+    replies: list[Any] = []
+    for i in range(200):
+        conn.send("SET", f"n{i}", i, on_reply=replies.append)
+    assert len(conn._unread) < 64 and len(replies) > 100
+    conn.close()

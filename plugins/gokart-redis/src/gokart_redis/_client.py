@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import BinaryIO
 
 
@@ -33,14 +34,30 @@ def _encode(args: tuple[str | int | float, ...]) -> bytes:
     return b"".join(out)
 
 
+Reply = int | bytes | None
+Args = tuple[str | int | float, ...]
+#: Told the reply of a command sent without waiting: the reply, or the error it raised.
+OnReply = Callable[[int | bytes | Exception | None], None]
+
+#: Replies left unread before the connection reads them all (a PING) on its own.
+_MAX_UNREAD = 64
+
+
 class Connection:
-    """One socket to one server; not thread-safe (``client()`` gives each thread its own)."""
+    """One socket to one server; not thread-safe (``client()`` gives each thread its own).
+
+    ``execute`` waits for the reply; ``send`` does not: its reply is read, and handed to a
+    callback, before the reply of the next ``execute``, so a release costs no round trip of
+    its own. Commands are resent on a fresh connection when one broke, so both are only for
+    idempotent commands.
+    """
 
     def __init__(self, host: str, port: int, connect_timeout: float, timeout: float) -> None:
         self.host, self.port = host, port
         self._connect_timeout, self._timeout = connect_timeout, timeout
         self._sock: socket.socket | None = None
         self._rfile: BinaryIO | None = None
+        self._unread: list[tuple[Args, OnReply]] = []
 
     def _connect(self) -> None:
         sock = socket.create_connection((self.host, self.port), timeout=self._connect_timeout)
@@ -56,29 +73,66 @@ class Connection:
             self._sock.close()
             self._sock = self._rfile = None
 
-    def execute(self, *args: str | int | float) -> int | bytes | None:
-        """Send one command and return its reply; reconnects once if the connection broke."""
+    def execute(self, *args: str | int | float) -> Reply:
+        """Send one command and return its reply (after handing out the replies of commands
+        sent before it); reconnects once, resending those too, if the connection broke."""
         fresh = self._sock is None
         try:
-            return self._roundtrip(args)
+            return self._roundtrip(args, resend=False)
         except (OSError, EOFError) as first:
             self.close()
             if fresh:  # nothing stale to blame: the server is not there
+                self._fail_unread(first)
                 raise RedisConnectionError(f"{type(first).__name__}: {first}") from first
         try:
-            return self._roundtrip(args)
+            return self._roundtrip(args, resend=True)
         except (OSError, EOFError) as second:
             self.close()
+            self._fail_unread(second)
             raise RedisConnectionError(f"{type(second).__name__}: {second}") from second
 
-    def _roundtrip(self, args: tuple[str | int | float, ...]) -> int | bytes | None:
+    def send(self, *args: str | int | float, on_reply: OnReply) -> None:
+        """Send one command without waiting for its reply; ``on_reply`` gets it later."""
+        self._unread.append((args, on_reply))
+        try:
+            if self._sock is None:
+                self._connect()
+            assert self._sock is not None
+            self._sock.sendall(_encode(args))
+        except OSError:
+            self.close()
+            try:
+                self._connect()
+                assert self._sock is not None
+                self._sock.sendall(b"".join(_encode(a) for a, _ in self._unread))
+            except OSError as second:
+                self.close()
+                self._fail_unread(second)
+                raise RedisConnectionError(f"{type(second).__name__}: {second}") from second
+        if len(self._unread) >= _MAX_UNREAD:
+            self.execute("PING")
+
+    def _roundtrip(self, args: Args, resend: bool) -> Reply:
         if self._sock is None:
             self._connect()
         assert self._sock is not None and self._rfile is not None
-        self._sock.sendall(_encode(args))
+        earlier = b"".join(_encode(a) for a, _ in self._unread) if resend else b""
+        self._sock.sendall(earlier + _encode(args))
+        while self._unread:
+            try:
+                reply: Reply | Exception = self._read_reply(self._rfile)
+            except RedisReplyError as exc:
+                reply = exc
+            _, on_reply = self._unread.pop(0)
+            on_reply(reply)
         return self._read_reply(self._rfile)
 
-    def _read_reply(self, rfile: BinaryIO) -> int | bytes | None:
+    def _fail_unread(self, exc: BaseException) -> None:
+        unread, self._unread = self._unread, []
+        for _, on_reply in unread:
+            on_reply(RedisConnectionError(f"{type(exc).__name__}: {exc}"))
+
+    def _read_reply(self, rfile: BinaryIO) -> Reply:
         line = rfile.readline()
         if not line.endswith(b"\r\n"):
             raise EOFError("the server closed the connection")
@@ -97,10 +151,9 @@ class Connection:
             if len(data) != size + 2:
                 raise EOFError("the server closed the connection")
             return data[:-2]
-        # The lock's commands never answer with anything else; a desynchronised stream must
-        # not be read on.
-        self.close()
-        raise RedisReplyError(f"unexpected reply {line[:40]!r}")
+        # The lock's commands never answer with anything else: a desynchronised stream must
+        # not be read on, so it is treated as a broken connection.
+        raise EOFError(f"unexpected reply {line[:40]!r}")
 
 
 _local = threading.local()

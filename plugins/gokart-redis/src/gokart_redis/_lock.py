@@ -54,6 +54,9 @@ class RedisLock:
         self._lease_ms = max(int(timeout * 1000), 1)
         self._token: str | None = None
         self._lost: BaseException | None = None
+        # When the lease was last set (taken before sending the command that set it): until
+        # then + lease the key is ours, unless somebody deletes it by hand.
+        self._leased_at = 0.0
 
     @property
     def server(self) -> str:
@@ -68,7 +71,10 @@ class RedisLock:
         # Unique per holder and acquisition, as redis-py's token is; 16 random bytes.
         token = os.urandom(16).hex()
         try:
-            while not self._run(_ACQUIRE, token):
+            while True:
+                sent_at = time.monotonic()
+                if self._run(_ACQUIRE, token):
+                    break
                 if self.fail_fast:
                     raise TaskLockException(
                         f"the lock {self.key!r} on {self.server} is held by another application "
@@ -78,7 +84,7 @@ class RedisLock:
                 time.sleep(_POLL_SECONDS)
         except (RedisConnectionError, RedisReplyError) as exc:
             raise LockError(f"cannot take the lock {self.key!r} on {self.server}: {exc}") from exc
-        self._token, self._lost = token, None
+        self._token, self._lost, self._leased_at = token, None, sent_at
         _renewer.hold(self)
         return self
 
@@ -87,6 +93,7 @@ class RedisLock:
         token = self._token
         if token is None or self._lost is not None:
             return
+        sent_at = time.monotonic()
         try:
             renewed = self._run(_RENEW, token)
         except (RedisConnectionError, RedisReplyError) as exc:
@@ -94,7 +101,10 @@ class RedisLock:
                 return  # released meanwhile: nothing was lost
             self._lost = exc
         else:
-            if renewed or self._token != token:
+            if renewed:
+                self._leased_at = sent_at
+                return
+            if self._token != token:
                 return
             self._lost = LockLostError("the lease ran out or another holder took the key")
         logger.error("lost the lock %r on %s: %s", self.key, self.server, self._lost)
@@ -108,7 +118,15 @@ class RedisLock:
         _renewer.release(self)
         token, self._token = self._token, None
         try:
-            if token is not None and not self._run(_RELEASE, token):
+            if token is None:
+                pass
+            elif self._lost is None and time.monotonic() - self._leased_at < self.timeout / 2:
+                # The lease cannot have run out yet: release without waiting for the reply (a
+                # round trip per task saved); it is read with the next command's.
+                client(self.host, self.port).send(
+                    "EVAL", _RELEASE, 1, self.key, token, self._lease_ms, on_reply=self._released
+                )
+            elif not self._run(_RELEASE, token):
                 self._lost = self._lost or LockLostError(
                     "the lease ran out or another holder took the key before the release"
                 )
@@ -119,6 +137,18 @@ class RedisLock:
             raise LockError(
                 f"the lock {self.key!r} on {self.server} was lost while held "
                 f"(lease {self.timeout:g}s): {self._lost}"
+            )
+
+    def _released(self, reply: int | bytes | Exception | None) -> None:
+        """The late reply of a release sent without waiting."""
+        if isinstance(reply, Exception):
+            logger.warning("cannot release %r on %s: %s", self.key, self.server, reply)
+        elif not reply:
+            # Within its lease, so the key was deleted by hand (or the server lost it).
+            logger.error(
+                "the lock %r on %s was gone or held by another at its release",
+                self.key,
+                self.server,
             )
 
 
