@@ -92,11 +92,12 @@ def test_a_lock_lost_while_held_is_reported_and_the_new_holder_kept(redis_server
     other = redis_server.client()
     with (
         pytest.raises(gokart.LockError, match="was lost while held"),
-        RedisLock(redis_server.host, redis_server.port, "k", 1, fail_fast=False),
+        RedisLock(redis_server.host, redis_server.port, "k", 1, fail_fast=False) as lock,
     ):
         other.delete("k")  # as if the lease had run out...
         other.set("k", "someone else")  # ...and another holder came
         time.sleep(0.7)  # the renewal, a third of the lease on, finds out
+        assert lock._lost is not None  # while held, not only at the release
     assert other.get("k") == b"someone else"  # the release did not take their lock
 
 
@@ -150,3 +151,93 @@ def test_replies_left_unread_are_bounded(redis_server: Any) -> None:
         conn.send("SET", f"n{i}", i, on_reply=replies.append)
     assert len(conn._unread) < 64 and len(replies) > 100
     conn.close()
+
+
+def test_an_interrupted_command_leaves_no_reply_behind(
+    redis_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply left unread would be taken for the next command's: an acquire could read an
+    old 1 for a lock another holds."""
+    conn = _conn(redis_server)
+    assert conn.execute("SET", "held", "other") == b"OK"
+    read = Connection._read_reply
+
+    def interrupted(self: Connection, rfile: Any) -> Any:
+        monkeypatch.setattr(Connection, "_read_reply", read)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Connection, "_read_reply", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        conn.execute("EVAL", _ACQUIRE, 1, "mine", "token-a", 5000)  # its reply is 1
+    assert conn.execute("EVAL", _ACQUIRE, 1, "held", "token-b", 5000) == 0
+    conn.close()
+
+
+def test_a_failing_reply_callback_leaves_no_reply_behind(redis_server: Any) -> None:
+    conn = _conn(redis_server)
+
+    def broken(reply: Any) -> None:
+        raise RuntimeError("a bug in a callback")
+
+    conn.send("SET", "a", "1", on_reply=broken)
+    assert conn.execute("GET", "missing") is None
+    conn.close()
+
+
+def test_a_send_after_the_server_closed_the_connection_goes_out_on_a_new_one(
+    redis_server: Any,
+) -> None:
+    conn = _conn(redis_server)
+    assert conn.execute("CLIENT", "SETNAME", "victim") == b"OK"
+    redis_server.client().client_kill_filter(_type="normal", skipme=True)
+    time.sleep(0.1)  # the close has arrived
+    conn.send("SET", "after", "1", on_reply=lambda reply: None)
+    # Nothing else on this connection: the command must have gone out by itself.
+    deadline = time.monotonic() + 2
+    while redis_server.client().get("after") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert redis_server.client().get("after") == b"1"
+
+
+def test_a_forked_child_has_its_own_connection(redis_server: Any) -> None:
+    import os
+
+    parent = client(redis_server.host, redis_server.port)
+    parent.execute("PING")
+    pid = os.fork()
+    if pid == 0:  # the child: exit code 0 only for a connection of its own that works
+        try:
+            mine = client(redis_server.host, redis_server.port)
+            ok = mine is not parent and mine.execute("PING") == b"PONG"
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert parent.execute("PING") == b"PONG"  # the parent's stream is untouched
+
+
+def test_a_short_lease_taken_beside_a_long_one_is_renewed(redis_server: Any) -> None:
+    """The renewal thread sleeps until the long lease is due: the short one must wake it."""
+    host, port = redis_server.host, redis_server.port
+    with RedisLock(host, port, "long", 60, fail_fast=False):
+        time.sleep(0.1)  # the thread is asleep on the long lease
+        with RedisLock(host, port, "short", 1, fail_fast=False) as short:
+            time.sleep(1.6)  # longer than the lease
+            assert short._lost is None
+            assert redis_server.client().exists("short") == 1
+
+
+def test_the_renewal_thread_survives_a_failing_renewal(
+    redis_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host, port = redis_server.host, redis_server.port
+    broken = RedisLock(host, port, "broken", 1, fail_fast=False)
+    monkeypatch.setattr(broken, "renew", lambda: 1 / 0)
+    with (
+        pytest.raises(gokart.LockError, match="'broken'"),  # its lease ran out
+        broken,
+        RedisLock(host, port, "fine", 1, fail_fast=False) as fine,
+    ):
+        time.sleep(1.6)
+        assert isinstance(broken._lost, ZeroDivisionError)
+        assert fine._lost is None and redis_server.client().exists("fine") == 1

@@ -11,11 +11,14 @@ connection that went stale is sent once more on a fresh one.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
+
+logger = logging.getLogger(__name__)
 
 
 class RedisConnectionError(OSError):
@@ -82,14 +85,16 @@ class Connection:
         except (OSError, EOFError) as first:
             self.close()
             if fresh:  # nothing stale to blame: the server is not there
-                self._fail_unread(first)
-                raise RedisConnectionError(f"{type(first).__name__}: {first}") from first
+                self._give_up(first)
+        except BaseException as interrupted:
+            self._give_up(interrupted, reraise=True)
         try:
             return self._roundtrip(args, resend=True)
         except (OSError, EOFError) as second:
-            self.close()
-            self._fail_unread(second)
-            raise RedisConnectionError(f"{type(second).__name__}: {second}") from second
+            self._give_up(second)
+        except BaseException as interrupted:
+            self._give_up(interrupted, reraise=True)
+        raise AssertionError("unreachable")  # _give_up raises
 
     def send(self, *args: str | int | float, on_reply: OnReply) -> None:
         """Send one command without waiting for its reply; ``on_reply`` gets it later."""
@@ -98,6 +103,10 @@ class Connection:
             if self._sock is None:
                 self._connect()
             assert self._sock is not None
+            # A socket the server closed (its idle timeout, a restart) takes a send without
+            # complaint, and nothing may come after this one to find out: look first.
+            if self._closed_by_server(self._sock):
+                raise ConnectionResetError("the server closed the connection")
             self._sock.sendall(_encode(args))
         except OSError:
             self.close()
@@ -106,9 +115,7 @@ class Connection:
                 assert self._sock is not None
                 self._sock.sendall(b"".join(_encode(a) for a, _ in self._unread))
             except OSError as second:
-                self.close()
-                self._fail_unread(second)
-                raise RedisConnectionError(f"{type(second).__name__}: {second}") from second
+                self._give_up(second)
         if len(self._unread) >= _MAX_UNREAD:
             self.execute("PING")
 
@@ -124,13 +131,28 @@ class Connection:
             except RedisReplyError as exc:
                 reply = exc
             _, on_reply = self._unread.pop(0)
-            on_reply(reply)
+            _hand(on_reply, reply)
         return self._read_reply(self._rfile)
 
-    def _fail_unread(self, exc: BaseException) -> None:
+    def _closed_by_server(self, sock: socket.socket) -> bool:
+        sock.setblocking(False)
+        try:
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            return False  # nothing to read: open
+        finally:
+            sock.settimeout(self._timeout)
+
+    def _give_up(self, exc: BaseException, reraise: bool = False) -> NoReturn:
+        """Close (a reply left unread would be taken for the next command's), tell the callbacks
+        of unread commands, and raise."""
+        self.close()
         unread, self._unread = self._unread, []
         for _, on_reply in unread:
-            on_reply(RedisConnectionError(f"{type(exc).__name__}: {exc}"))
+            _hand(on_reply, RedisConnectionError(f"{type(exc).__name__}: {exc}"))
+        if reraise:
+            raise exc
+        raise RedisConnectionError(f"{type(exc).__name__}: {exc}") from exc
 
     def _read_reply(self, rfile: BinaryIO) -> Reply:
         line = rfile.readline()
@@ -156,6 +178,13 @@ class Connection:
         raise EOFError(f"unexpected reply {line[:40]!r}")
 
 
+def _hand(on_reply: OnReply, reply: Reply | Exception) -> None:
+    try:
+        on_reply(reply)
+    except Exception:  # a callback's bug must not leave the connection out of step
+        logger.exception("a redis reply callback failed")
+
+
 _local = threading.local()
 
 
@@ -167,5 +196,7 @@ def client(host: str, port: int) -> Connection:
     key = (host, port, os.getpid())
     conn = conns.get(key)
     if conn is None:
-        conn = conns[key] = Connection(host, port, connect_timeout=5.0, timeout=30.0)
+        # No command of the lock blocks on the server: an answer that takes seconds means a
+        # connection gone silent, and the renewal thread must not wait long on one.
+        conn = conns[key] = Connection(host, port, connect_timeout=5.0, timeout=5.0)
     return conn

@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 # The lock is the key holding a token of its holder's, with a lease (PEXPIRE). The same scheme
 # as redis-py's ``Lock`` (which gokart uses), so gokart and gokart-core applications exclude
 # each other. Each script is idempotent for its holder: a command resent after a lost reply
-# does the same again, so the client may resend on a fresh connection.
+# leaves the key as the first one did, so the client may resend on a fresh connection (only the
+# reply may differ: a resent release finds the key gone, 0).
 _ACQUIRE = (
     "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end "
     "if redis.call('get', KEYS[1]) == ARGV[1] then "
@@ -32,9 +33,12 @@ _RENEW = (
     "if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end "
     "redis.call('pexpire', KEYS[1], ARGV[2]) return 1"
 )
-# Deleting a key that is gone (the lease ran out) is not "released": 0 tells the holder.
+# 1 released, 0 gone already (the lease ran out, or this is a resend of a release that was
+# done), -1 held by another holder (whose key is left alone).
 _RELEASE = (
-    "if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end redis.call('del', KEYS[1]) return 1"
+    "local holder = redis.call('get', KEYS[1]) "
+    "if holder == ARGV[1] then redis.call('del', KEYS[1]) return 1 end "
+    "if holder then return -1 end return 0"
 )
 _POLL_SECONDS = 0.05
 
@@ -88,26 +92,31 @@ class RedisLock:
         _renewer.hold(self)
         return self
 
-    def renew(self) -> None:
-        """Reset the lease; called by the renewal thread."""
+    def renew(self) -> bool:
+        """Reset the lease; called by the renewal thread. False: try again soon."""
         token = self._token
         if token is None or self._lost is not None:
-            return
+            return True
         sent_at = time.monotonic()
         try:
             renewed = self._run(_RENEW, token)
         except (RedisConnectionError, RedisReplyError) as exc:
             if self._token != token:
-                return  # released meanwhile: nothing was lost
+                return True  # released meanwhile: nothing was lost
+            if time.monotonic() - self._leased_at < self.timeout:
+                # The key is still ours until the lease runs out: a glitch is not a loss.
+                logger.warning("cannot renew %r on %s yet: %s", self.key, self.server, exc)
+                return False
             self._lost = exc
         else:
             if renewed:
                 self._leased_at = sent_at
-                return
+                return True
             if self._token != token:
-                return
+                return True
             self._lost = LockLostError("the lease ran out or another holder took the key")
         logger.error("lost the lock %r on %s: %s", self.key, self.server, self._lost)
+        return True
 
     def __exit__(
         self,
@@ -126,7 +135,7 @@ class RedisLock:
                 client(self.host, self.port).send(
                     "EVAL", _RELEASE, 1, self.key, token, self._lease_ms, on_reply=self._released
                 )
-            elif not self._run(_RELEASE, token):
+            elif self._run(_RELEASE, token) != 1:
                 self._lost = self._lost or LockLostError(
                     "the lease ran out or another holder took the key before the release"
                 )
@@ -143,13 +152,13 @@ class RedisLock:
         """The late reply of a release sent without waiting."""
         if isinstance(reply, Exception):
             logger.warning("cannot release %r on %s: %s", self.key, self.server, reply)
-        elif not reply:
-            # Within its lease, so the key was deleted by hand (or the server lost it).
+        elif reply == -1:
+            # Within its lease: the key was deleted by hand (or lost by the server) and taken.
             logger.error(
-                "the lock %r on %s was gone or held by another at its release",
-                self.key,
-                self.server,
+                "the lock %r on %s was held by another at its release", self.key, self.server
             )
+        elif reply == 0:  # deleted by hand, or a resent release that had been done
+            logger.warning("the lock %r on %s was gone at its release", self.key, self.server)
 
 
 class _Renewer:
@@ -208,7 +217,15 @@ class _Renewer:
                     self._wake_at = 0.0
                     continue
             for lock in due:
-                lock.renew()
+                try:
+                    settled = lock.renew()
+                except Exception as exc:  # the thread serves every lock: it must not die
+                    logger.exception("renewing %r failed", lock.key)
+                    lock._lost, settled = exc, True
+                if not settled:
+                    with self._cond:
+                        if lock in self._due:
+                            self._due[lock] = time.monotonic() + min(1.0, lock.timeout / 10)
 
 
 _renewer = _Renewer()
