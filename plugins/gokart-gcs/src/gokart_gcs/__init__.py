@@ -23,10 +23,7 @@ import fsspec.core
 import luigi
 
 from gokart_core import hookimpl
-from gokart_core.storage import (
-    merge_storage_options,
-    thaw,
-)  # thaw: luigi's frozen dicts -> plain ones
+from gokart_core.storage import merge_storage_options, thaw  # thaw: luigi's frozen dicts
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
