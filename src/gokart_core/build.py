@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import random
 import sys
@@ -15,9 +16,13 @@ import luigi
 import luigi.cmdline
 import luigi.configuration
 import luigi.execution_summary
+import luigi.interface
 import luigi.task_register
+import luigi.worker
 
-from gokart_core.errors import TaskLockException
+from gokart_core import storage
+from gokart_core.errors import ProcessLocalStorageError, TaskLockException
+from gokart_core.plugin.manager import get_plugins
 from gokart_core.progress import build_progress
 from gokart_core.run_info import run_info_or_continue
 from gokart_core.storage import existence_cache
@@ -152,6 +157,7 @@ def build(
     if reset_register:
         _drop_redefined_task_classes()
     env_params.setdefault("local_scheduler", True)
+    _refuse_process_local_workspaces(tasks, env_params)
     deadline = time.monotonic() + task_lock_exception_max_wait_seconds
     with (
         existence_cache.scope(),
@@ -186,6 +192,41 @@ def build(
             return None
         outputs = [load_shaped(t.output()) for t in tasks]
     return outputs if isinstance(task, Sequence) else outputs[0]
+
+
+def _refuse_process_local_workspaces(
+    tasks: Sequence[luigi.Task], env_params: dict[str, Any]
+) -> None:
+    """Fail before anything runs when luigi would run tasks in forked processes (``workers>1``
+    or ``[worker] force_multiprocessing``) and a task's workspace lives in this process's
+    memory (``memory://``): each child would write into its own copy, lost when it exits.
+    (Code that calls ``luigi.build`` itself gets the same error from the dump in the child.)"""
+    workers = env_params.get("workers", luigi.interface.core().workers)
+    if int(workers) <= 1 and not luigi.worker.worker().force_multiprocessing:
+        return
+    seen: set[str] = set()
+    workspaces: dict[tuple[str, str], dict[str, Any]] = {}
+    pending = list(tasks)
+    while pending:  # every task of the graph once (luigi walks it the same way to schedule)
+        task = pending.pop()
+        if task.task_id in seen:
+            continue
+        seen.add(task.task_id)
+        if isinstance(task, TaskOnKart):
+            options = storage.thaw(task.storage_options)
+            key = (task.workspace_directory, json.dumps(options, sort_keys=True, default=str))
+            workspaces[key] = options
+        pending.extend(task.deps())
+    for (workspace, _), options in sorted(workspaces.items()):
+        fs, _ = get_plugins().filesystem(workspace, options)
+        if storage.is_process_local(fs):
+            raise ProcessLocalStorageError(
+                f"cannot build with workers={workers} in the workspace {workspace!r}: memory:// "
+                "lives in one process's memory, and luigi runs each task of a parallel build in "
+                "a child process of its own, whose outputs would be lost when it exits. Build "
+                "with workers=1, or set workspace_directory to a local folder or object storage "
+                "(s3://, gs://)"
+            )
 
 
 def _only_lock_failures(raised: dict[str, list[BaseException]]) -> bool:

@@ -55,3 +55,9 @@ class LockError(GokartError):
 class PandasTypeError(GokartError, TypeError):
     """A dumped DataFrame has a value whose type differs from the one its ``PandasTypeConfig``
     declares for the column. The message names the task, column, row and both types."""
+
+
+class ProcessLocalStorageError(GokartError):
+    """A task process that luigi forked (``workers>1``) was to write to a filesystem that lives
+    in one process's memory (``memory://``): the output would be gone with the process. The
+    message names the path and the way out."""

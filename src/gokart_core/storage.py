@@ -26,6 +26,9 @@ from typing import IO, Any
 
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
+from fsspec.implementations.memory import MemoryFileSystem
+
+from gokart_core.forksafe import filesystem_key
 
 #: Protocols whose files become visible only when committed (multipart uploads and the like).
 COMMIT_ON_CLOSE_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl"})
@@ -41,6 +44,13 @@ def _protocols(fs: AbstractFileSystem) -> tuple[str, ...]:
 
 def is_local(fs: AbstractFileSystem) -> bool:
     return isinstance(fs, LocalFileSystem)
+
+
+def is_process_local(fs: AbstractFileSystem) -> bool:
+    """Whether the files of ``fs`` live in this process's memory (``memory://``): another
+    process, a forked child included, sees none of what this one writes there, and the other
+    way round."""
+    return isinstance(fs, MemoryFileSystem)
 
 
 def temporary_name(path: str) -> str:
@@ -220,6 +230,10 @@ class ExistenceCache:
     folder makes the cache list that folder once (a few paged requests for thousands of files);
     every file of the listing is then known to exist for the rest of the build. A file missing
     from the listing is still asked for on its own, since it may have appeared since.
+
+    Filesystems are told apart by :func:`~gokart_core.forksafe.filesystem_key`, not by
+    instance: a task process that luigi forks inherits the cache, and what its parent knew
+    (files that existed still exist) serves the child's own filesystem instances too.
     """
 
     #: How many files of one folder are checked one by one before the folder is listed.
@@ -227,10 +241,11 @@ class ExistenceCache:
 
     def __init__(self) -> None:
         self._depth = 0
-        self._known: set[tuple[AbstractFileSystem, str]] = set()
-        #: Folders asked about (count), and the listings of those listed: (fs, folder) -> names.
-        self._asked: dict[tuple[AbstractFileSystem, str], int] = {}
-        self._listed: dict[tuple[AbstractFileSystem, str], set[str]] = {}
+        self._known: set[tuple[Any, str]] = set()
+        #: Folders asked about (count), and the listings of those listed:
+        #: (filesystem key, folder) -> names.
+        self._asked: dict[tuple[Any, str], int] = {}
+        self._listed: dict[tuple[Any, str], set[str]] = {}
 
     @contextmanager
     def scope(self) -> Iterator[None]:
@@ -246,7 +261,7 @@ class ExistenceCache:
                 self._listed.clear()
 
     def exists(self, fs: AbstractFileSystem, path: str) -> bool:
-        key = (fs, path)
+        key = (filesystem_key(fs), path)
         if key in self._known:
             return True
         if self._depth and not is_local(fs) and path in self._listing(fs, path):
@@ -261,7 +276,7 @@ class ExistenceCache:
         """The names in ``path``'s folder, listed once per build from the LIST_AFTER-th file
         asked for there (an empty set before)."""
         folder = fs._parent(path)
-        key = (fs, folder)
+        key = (filesystem_key(fs), folder)
         listing = self._listed.get(key)
         if listing is not None:
             return listing
@@ -284,11 +299,12 @@ class ExistenceCache:
 
     def mark_written(self, fs: AbstractFileSystem, path: str) -> None:
         if self._depth:
-            self._known.add((fs, path))
+            self._known.add((filesystem_key(fs), path))
 
     def mark_removed(self, fs: AbstractFileSystem, path: str) -> None:
-        self._known.discard((fs, path))
-        listing = self._listed.get((fs, fs._parent(path)))
+        key = filesystem_key(fs)
+        self._known.discard((key, path))
+        listing = self._listed.get((key, fs._parent(path)))
         if listing is not None:
             listing.discard(path)
 

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import luigi.task
 
-from gokart_core import storage
+from gokart_core import forksafe, storage
 from gokart_core.errors import PluginNotInstalledError, TargetNotFoundError, UnknownFormatError
 from gokart_core.plugin.manager import Plugins, get_plugins
 from gokart_core.target import TargetOnKart, make_target
@@ -106,13 +106,16 @@ def log_targets(task: TaskOnKart[Any], kinds: Iterable[str]) -> dict[str, Target
             continue
         name = f"{kind}/{stem}{LOG_FILES[kind]}"
         path = f"{folder}/{name}"
-        targets[kind] = TargetOnKart(path, fmt, filesystem=(fs, f"{fs_folder}/{name}"))
+        targets[kind] = TargetOnKart(
+            path, fmt, storage_options=options, filesystem=(fs, f"{fs_folder}/{name}")
+        )
     return targets
 
 
 class _Cache:
     def __init__(self, plugins: Plugins) -> None:
         self.plugins = plugins
+        self.generation = forksafe.generation()  # its filesystems are this process's
         self.formats: dict[str, Format | None] = {}
         self.folders: dict[Any, tuple[AbstractFileSystem, str]] = {}
 
@@ -121,11 +124,12 @@ _current: _Cache | None = None
 
 
 def _cache() -> _Cache:
-    """The cache of the current plugins (tests swap them; a new manager starts a new cache)."""
+    """The cache of the current plugins (tests swap them; a new manager starts a new cache),
+    made again in a forked child (the parent's filesystems are not the child's)."""
     global _current
     plugins = get_plugins()
     cache = _current
-    if cache is None or cache.plugins is not plugins:
+    if cache is None or cache.plugins is not plugins or cache.generation != forksafe.generation():
         cache = _current = _Cache(plugins)
     return cache
 

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import luigi
 
-from gokart_core import storage
+from gokart_core import forksafe, storage
 from gokart_core.errors import (
     DumpError,
     GokartError,
     LoadError,
+    ProcessLocalStorageError,
     TargetNotFoundError,
     UnsupportedObjectError,
 )
@@ -61,6 +62,10 @@ class TargetOnKart(luigi.Target):
         self._storage_options: dict[str, Any] = storage.thaw(storage_options or {})
         self._fs: AbstractFileSystem | None = None
         self._fs_path = ""
+        # The fork generation the filesystem was resolved in: luigi runs the task in a forked
+        # child with the parent's targets, whose filesystems (event loops, connection pools)
+        # belong to the parent; the child resolves its own.
+        self._fs_generation = forksafe.generation()
         if filesystem is not None:
             self._fs, self._fs_path = filesystem
 
@@ -76,9 +81,10 @@ class TargetOnKart(luigi.Target):
 
     @property
     def fs(self) -> AbstractFileSystem:
-        """The filesystem the path lives on."""
-        if self._fs is None:
+        """The filesystem the path lives on (resolved again in a forked child)."""
+        if self._fs is None or self._fs_generation != forksafe.generation():
             self._fs, self._fs_path = get_plugins().filesystem(self._path, self._storage_options)
+            self._fs_generation = forksafe.generation()
         return self._fs
 
     @property
@@ -138,6 +144,7 @@ class TargetOnKart(luigi.Target):
                 f"format {self.format.name!r} accepts {self.format.accepted}"
             )
         fs, fs_path = self.fs, self.fs_path
+        self._refuse_lost_write(fs, "dump to")
         with self.lock() if lock else nullcontext():
             if not overwrite and lock and self.locked and self.exists():
                 logger.warning("%s exists already (written by another application); kept", self)
@@ -169,8 +176,21 @@ class TargetOnKart(luigi.Target):
             storage.existence_cache.mark_written(fs, fs_path)
         return True
 
+    def _refuse_lost_write(self, fs: AbstractFileSystem, doing: str) -> None:
+        """Raise rather than change a ``memory://`` file in one of luigi's task processes: the
+        change would be gone with the process, unseen by the parent and the next tasks."""
+        if storage.is_process_local(fs) and forksafe.in_task_process():
+            raise ProcessLocalStorageError(
+                f"cannot {doing} {self._path!r} in a task process: a memory:// workspace lives "
+                "in one process's memory, and with workers>1 (or [worker] "
+                "force_multiprocessing) luigi runs each task in a child process whose memory "
+                "is gone when the task ends. Build with workers=1, or set workspace_directory "
+                "to a local folder or object storage (s3://, gs://)"
+            )
+
     def remove(self) -> None:
         fs, fs_path = self.fs, self.fs_path
+        self._refuse_lost_write(fs, "remove")
         with self.lock():
             storage.existence_cache.mark_removed(fs, fs_path)
             if fs.exists(fs_path):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
+from gokart_core import forksafe
 from gokart_core.plugin import builtin, spec
 from gokart_core.plugin.markers import NAME
 from gokart_core.registry import FormatRegistry
@@ -57,19 +58,34 @@ def make_plugin_manager(
     return pm
 
 
+class _Locks:
+    """The module's locks, made again in a forked child: one held by a parent's thread at the
+    fork would never be released there."""
+
+    def __init__(self) -> None:
+        self.reset()
+        forksafe.at_fork_in_child(self.reset)
+
+    def reset(self) -> None:
+        self.default = threading.Lock()  # building the process-wide plugins
+        self.registry = threading.Lock()  # filling a format registry
+
+
+_locks = _Locks()
+
+
 class Plugins:
     """The hooks as gokart-core uses them. One instance per plugin manager."""
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self._registry: FormatRegistry | None = None
-        self._registry_lock = threading.Lock()
 
     @property
     def formats(self) -> FormatRegistry:
         """The format registry, filled by ``gokart_register_formats`` on first use."""
         if self._registry is None:
-            with self._registry_lock:
+            with _locks.registry:
                 if self._registry is None:
                     registry = FormatRegistry()
                     self.pm.hook.gokart_register_formats(registry=registry)
@@ -89,10 +105,13 @@ class Plugins:
     def filesystem(
         self, url: str, storage_options: Mapping[str, Any]
     ) -> tuple[AbstractFileSystem, str]:
-        return cast(
+        """The hook's answer, with a filesystem of this process: one that the answering plugin
+        made in a parent process (before luigi forked this one) is made again here."""
+        fs, path = cast(
             "tuple[AbstractFileSystem, str]",
             self.pm.hook.gokart_get_filesystem(url=url, storage_options=storage_options),
         )
+        return forksafe.own_filesystem(fs), path
 
     def make_lock(
         self, key: str, task: TaskOnKart[Any], run: bool = False
@@ -116,14 +135,13 @@ class Plugins:
 
 
 _default: Plugins | None = None
-_default_lock = threading.Lock()
 
 
 def get_plugins() -> Plugins:
     """The process-wide plugins, built on first call."""
     global _default
     if _default is None:
-        with _default_lock:
+        with _locks.default:
             if _default is None:
                 _default = Plugins(make_plugin_manager())
     return _default
@@ -137,7 +155,7 @@ def get_plugin_manager() -> pluggy.PluginManager:
 def reset_plugins() -> None:
     """Forget the process-wide plugins; the next use loads the entry points again."""
     global _default
-    with _default_lock:
+    with _locks.default:
         _default = None
 
 
@@ -145,11 +163,11 @@ def reset_plugins() -> None:
 def use_plugin_manager(pm: pluggy.PluginManager) -> Iterator[Plugins]:
     """Make ``pm`` the process-wide plugin manager inside the ``with`` block (for tests)."""
     global _default
-    with _default_lock:
+    with _locks.default:
         previous, _default = _default, Plugins(pm)
         plugins = _default
     try:
         yield plugins
     finally:
-        with _default_lock:
+        with _locks.default:
             _default = previous
