@@ -122,11 +122,16 @@ def test_a_plugin_that_keeps_its_filesystem_gets_one_of_the_child_there(
         target = make_target(f"{base}/a/x.pkl")
         assert target.load() == "x.pkl"
 
-        def child() -> tuple[bool, bool, str]:
+        def child() -> tuple[bool, bool, bool, str]:
             fresh = make_target(f"{base}/a/y.pkl")  # a target made in the child
-            return fresh.fs is plugin.instance, target.fs is plugin.instance, fresh.load()
+            return (
+                fresh.fs is plugin.instance,
+                target.fs is plugin.instance,
+                fresh.fs is target.fs,  # one replacement, not one per target
+                fresh.load(),
+            )
 
-        assert in_child(child) == (False, False, "y.pkl")
+        assert in_child(child) == (False, False, True, "y.pkl")
         assert target.fs is plugin.instance
 
 

@@ -72,11 +72,15 @@ def in_task_process() -> bool:
 class _Seen:
     """A filesystem instance as this module saw it: in which generation, under which key."""
 
-    __slots__ = ("generation", "key", "ref")
+    __slots__ = ("generation", "key", "ref", "replacement")
 
     def __init__(self, fs: AbstractFileSystem, key: Any) -> None:
         self.ref = weakref.ref(fs)
         self.key = key
+        #: The equal filesystem made in a later generation, for a plugin that keeps answering
+        #: with this one (fsspec's cache would give the same one back, but not every class
+        #: is cachable).
+        self.replacement: AbstractFileSystem | None = None
         # Seen first here, it may still have been made by an ancestor and kept by a plugin
         # without ever reaching core there: fsspec's async filesystems record the process
         # that made them (the attribute its own fork check reads).
@@ -137,10 +141,12 @@ def own_filesystem(fs: AbstractFileSystem) -> AbstractFileSystem:
     seen = _record(fs)
     if seen.generation == _generation:
         return fs
-    fresh: AbstractFileSystem = type(fs)(
-        *getattr(fs, "storage_args", ()), **getattr(fs, "storage_options", {})
-    )
-    _record(fresh)
+    fresh = seen.replacement
+    if fresh is None or _record(fresh).generation != _generation:
+        fresh = seen.replacement = type(fs)(
+            *getattr(fs, "storage_args", ()), **getattr(fs, "storage_options", {})
+        )
+        _record(fresh)
     return fresh
 
 
