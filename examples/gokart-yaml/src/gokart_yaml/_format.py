@@ -6,7 +6,7 @@ from typing import IO, Any, ClassVar
 
 import yaml
 
-from gokart_core import Format
+from gokart_core.plugin_api import Format
 
 _SCALARS = (str, int, float, bool, type(None))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import IO, Any, ClassVar
 
-from gokart_core import Format
+from gokart_core.plugin_api import Format
 
 
 class BinaryFormat(Format):

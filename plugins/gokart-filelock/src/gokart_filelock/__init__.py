@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import luigi
 
-from gokart_core import hookimpl
+from gokart_core.plugin_api import hookimpl
 
 if TYPE_CHECKING:
     from gokart_core import TaskOnKart

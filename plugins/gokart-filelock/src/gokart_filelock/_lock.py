@@ -6,7 +6,7 @@ import fcntl
 import os
 from types import TracebackType
 
-from gokart_core import LockError, TaskLockException
+from gokart_core.plugin_api import LockError, TaskLockException
 
 
 class FileLock:

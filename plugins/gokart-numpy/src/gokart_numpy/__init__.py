@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gokart_core import FormatRegistry, hookimpl
+from gokart_core.plugin_api import FormatRegistry, hookimpl
 
 
 @hookimpl

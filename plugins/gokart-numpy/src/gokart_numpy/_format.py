@@ -17,7 +17,7 @@ from typing import IO, Any, ClassVar
 
 import numpy as np
 
-from gokart_core import Format
+from gokart_core.plugin_api import Format
 
 #: The key gokart stores the array under.
 KEY = "data"

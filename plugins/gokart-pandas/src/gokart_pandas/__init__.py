@@ -6,7 +6,7 @@ when a target of one of these formats is first used.
 
 from __future__ import annotations
 
-from gokart_core import FormatRegistry, hookimpl
+from gokart_core.plugin_api import FormatRegistry, hookimpl
 
 #: (format name, class in gokart_pandas._formats, extensions)
 FORMATS: tuple[tuple[str, str, tuple[str, ...]], ...] = (

@@ -29,7 +29,7 @@ from typing import IO, Any, ClassVar
 
 import pandas as pd
 
-from gokart_core import Format
+from gokart_core.plugin_api import Format
 
 #: gokart's prefix of the column that holds the index in a feather file.
 FEATHER_INDEX_COLUMN_PREFIX = "__feather_gokart_index__"

@@ -17,7 +17,7 @@ import pickle
 import types
 from typing import IO, Any, ClassVar
 
-from gokart_core import Format
+from gokart_core.plugin_api import Format
 
 #: Protocol 5 (Python 3.8+) pickles large buffers out of the way of the byte stream.
 DEFAULT_PROTOCOL = 5

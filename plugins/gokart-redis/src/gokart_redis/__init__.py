@@ -14,7 +14,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from gokart_core import hookimpl
+from gokart_core.plugin_api import hookimpl
 
 if TYPE_CHECKING:
     from gokart_core import TaskOnKart

@@ -13,7 +13,7 @@ import threading
 import time
 from types import TracebackType
 
-from gokart_core import LockError, TaskLockException
+from gokart_core.plugin_api import LockError, TaskLockException
 from gokart_redis._client import RedisConnectionError, RedisReplyError, client
 
 logger = logging.getLogger(__name__)

@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 import fsspec.core
 import luigi
 
-from gokart_core import hookimpl
-from gokart_core.storage import merge_storage_options, thaw  # thaw: luigi's frozen dicts
+from gokart_core.plugin_api import hookimpl, merge_storage_options, thaw
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

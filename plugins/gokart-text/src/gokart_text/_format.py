@@ -33,7 +33,7 @@ import numbers
 from collections.abc import Iterable
 from typing import IO, Any, ClassVar
 
-from gokart_core import Format
+from gokart_core.plugin_api import Format
 
 ACCEPTED = "a str, or a list or tuple of str and numbers (written one item a line)"
 

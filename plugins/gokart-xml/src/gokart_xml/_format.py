@@ -27,7 +27,7 @@ from typing import IO, Any, ClassVar
 import defusedxml  # type: ignore[import-untyped]
 import defusedxml.ElementTree  # type: ignore[import-untyped]
 
-from gokart_core import Format
+from gokart_core.plugin_api import Format
 
 
 class UnsafeXmlError(ValueError):

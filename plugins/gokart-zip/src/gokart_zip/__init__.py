@@ -12,7 +12,7 @@ The classes are imported only when a target of one of these formats is first use
 
 from __future__ import annotations
 
-from gokart_core import FormatRegistry, hookimpl
+from gokart_core.plugin_api import FormatRegistry, hookimpl
 from gokart_zip._safe_zip import UnsafeArchiveError, ZipLimits
 
 __all__ = ["UnsafeArchiveError", "ZipLimits", "gokart_register_formats"]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, ClassVar
 
-from gokart_core import Format
+from gokart_core.plugin_api import Format
 from gokart_zip._safe_zip import ZipLimits, extract_safely, zip_folder
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,41 @@
+"""Everything a plugin of gokart-core uses, in one import: ``from gokart_core import plugin_api``.
+
+A format plugin subclasses :class:`Format` and registers it in ``gokart_register_formats``; a
+storage plugin answers ``gokart_get_filesystem`` (merging its config section with a task's
+``storage_options``); a lock plugin answers ``gokart_make_lock``. Each hook is marked with
+:data:`hookimpl`; the contracts are in :mod:`gokart_core.plugin.spec`. A plugin imports nothing
+else from gokart-core: what is here is kept stable for plugins, the rest may move.
+"""
+
+from __future__ import annotations
+
+from gokart_core.errors import (
+    DumpError,
+    GokartError,
+    LoadError,
+    LockError,
+    PluginNotInstalledError,
+    TaskLockException,
+    UnsupportedObjectError,
+)
+from gokart_core.format import Format
+from gokart_core.plugin.markers import hookimpl
+from gokart_core.registry import FormatRegistry
+from gokart_core.storage import atomic_write, is_local, merge_storage_options, thaw
+
+__all__ = [
+    "DumpError",
+    "Format",
+    "FormatRegistry",
+    "GokartError",
+    "LoadError",
+    "LockError",
+    "PluginNotInstalledError",
+    "TaskLockException",
+    "UnsupportedObjectError",
+    "atomic_write",
+    "hookimpl",
+    "is_local",
+    "merge_storage_options",
+    "thaw",
+]
