@@ -232,11 +232,8 @@ class FlakyLock:
         self.refusals = 2
 
     @gokart.hookimpl
-    def gokart_make_lock(self, key: str, task: Any, run: bool) -> Any:
+    def gokart_make_run_lock(self, key: str, settings: Any) -> Any:
         import contextlib
-
-        if not run:
-            return contextlib.nullcontext()
 
         @contextlib.contextmanager
         def lock() -> Any:

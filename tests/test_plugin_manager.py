@@ -55,7 +55,12 @@ def test_importing_gokart_core_builds_no_plugin_manager() -> None:
 
 def test_builtins_are_trylast_so_plugins_win() -> None:
     pm = make_plugin_manager(load_entrypoints=False)
-    for hook in ("gokart_get_filesystem", "gokart_make_lock", "gokart_resolve_format"):
+    for hook in (
+        "gokart_get_filesystem",
+        "gokart_make_target_lock",
+        "gokart_make_run_lock",
+        "gokart_resolve_format",
+    ):
         impls = getattr(pm.hook, hook).get_hookimpls()
         assert [i.opts["trylast"] for i in impls] == [True], hook
 

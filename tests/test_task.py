@@ -232,10 +232,6 @@ class Recorder:
     def gokart_on_failure(self, task: Any, exception: BaseException) -> None:
         self.events.append(("failure", str(exception)))
 
-    @hookimpl
-    def gokart_after_dump(self, task: Any, path: str) -> None:
-        self.events.append(("dump", Path(path).name.split("_")[0]))
-
 
 class Fails(gokart.TaskOnKart[Any]):
     def output(self) -> Any:
@@ -249,11 +245,7 @@ def test_lifecycle_hooks(plugins: Any, ws: str) -> None:
     recorder = Recorder()
     plugins.pm.register(recorder)
     gokart.build(Value(value="hooked", workspace_directory=ws))
-    assert recorder.events == [
-        ("before", "Value"),
-        ("dump", "value"),
-        ("after", "Value"),
-    ]
+    assert recorder.events == [("before", "Value"), ("after", "Value")]
     recorder.events.clear()
     with pytest.raises(gokart.GokartBuildError):
         gokart.build(Fails(workspace_directory=ws))

@@ -23,6 +23,7 @@ from gokart_core.errors import (
     UnsupportedObjectError,
 )
 from gokart_core.format import Format
+from gokart_core.locks.run_lock import RunWithLock
 from gokart_core.pandas_type_config import PandasTypeConfig
 from gokart_core.parameters import (
     ExplicitBoolParameter,
@@ -34,7 +35,6 @@ from gokart_core.parameters import (
 from gokart_core.plugin.manager import get_plugin_manager, make_plugin_manager
 from gokart_core.plugin.markers import hookimpl, hookspec
 from gokart_core.registry import FormatRegistry
-from gokart_core.run_with_lock import RunWithLock
 from gokart_core.target import TargetOnKart, make_target
 from gokart_core.task import TaskOnKart
 from gokart_core.tree import make_task_graph, make_task_info_as_table, make_task_info_as_tree_str

@@ -2,7 +2,8 @@
 
 A format plugin subclasses :class:`Format` and registers it in ``gokart_register_formats``; a
 storage plugin answers ``gokart_get_filesystem`` (merging its config section with a task's
-``storage_options``); a lock plugin answers ``gokart_make_lock``. Each hook is marked with
+``storage_options``); a lock plugin answers ``gokart_make_target_lock`` and
+``gokart_make_run_lock`` (told a key and :class:`LockSettings`). Each hook is marked with
 :data:`hookimpl`; the contracts are in :mod:`gokart_core.plugin.spec`. A plugin imports nothing
 else from gokart-core: what is here is kept stable for plugins, the rest may move.
 """
@@ -19,6 +20,7 @@ from gokart_core.errors import (
     UnsupportedObjectError,
 )
 from gokart_core.format import Format
+from gokart_core.locks.settings import LockSettings
 from gokart_core.plugin.markers import hookimpl
 from gokart_core.registry import FormatRegistry
 from gokart_core.storage import atomic_write, is_local, merge_storage_options, thaw
@@ -30,6 +32,7 @@ __all__ = [
     "GokartError",
     "LoadError",
     "LockError",
+    "LockSettings",
     "PluginNotInstalledError",
     "TaskLockException",
     "UnsupportedObjectError",

@@ -18,10 +18,12 @@ from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core import supplementary_logs, task_definition
 from gokart_core.format import Format
+from gokart_core.locks.keys import make_lock_key
+from gokart_core.locks.run_lock import run_lock_wanted, with_run_lock
+from gokart_core.locks.settings import lock_settings
 from gokart_core.pandas_type_config import check_dump_types
 from gokart_core.parameters import ExplicitBoolParameter
 from gokart_core.plugin.manager import Plugins, get_plugins
-from gokart_core.run_with_lock import run_lock_wanted, with_run_lock
 from gokart_core.target import TargetOnKart, make_target
 
 if TYPE_CHECKING:
@@ -350,7 +352,9 @@ class TaskOnKart(luigi.Task, Generic[T]):
         target = make_target(
             insert_unique_id(file_path, unique_id, fmt.suffix),
             format=fmt,
-            lock=functools.partial(plugins.make_lock, lock_key, self),
+            lock=functools.partial(
+                plugins.make_target_lock, lock_key, lock_settings(self, run=False)
+            ),
             lock_key=lock_key,
             storage_options=self.storage_options,
         )
@@ -531,8 +535,7 @@ class TaskOnKart(luigi.Task, Generic[T]):
         # Another application may have finished this output meanwhile: keep theirs. Inside the
         # task's own run lock that was checked when the lock was taken, and the run lock keeps
         # every other locked run out: one lock operation per task instead of two.
-        if output.dump(obj, overwrite=False, lock=not self._in_run_lock):
-            get_plugins().after_dump(self, output.path())
+        output.dump(obj, overwrite=False, lock=not self._in_run_lock)
 
     # ---------------------------------------------------------- supplementary logs
 
@@ -726,11 +729,6 @@ def insert_unique_id(file_path: str, unique_id: str | None, suffix: str | None =
     else:
         base, ext = os.path.splitext(file_path)
     return f"{base}_{unique_id}{ext}"
-
-
-def make_lock_key(file_path: str, unique_id: str | None) -> str:
-    """gokart's lock key: ``{file name without extension}_{unique_id}``."""
-    return f"{os.path.splitext(os.path.basename(file_path))[0]}_{unique_id}"
 
 
 def _on_start(task: TaskOnKart[Any]) -> None:

@@ -11,8 +11,9 @@ import pytest
 
 import gokart_core as gokart
 import gokart_filelock
+from gokart_core.locks.keys import run_lock_key
+from gokart_core.locks.run_lock import with_run_lock
 from gokart_core.plugin.manager import use_plugin_manager
-from gokart_core.run_with_lock import run_lock_key, with_run_lock
 from gokart_core.testing import LockConformance, builtins_only_plugin_manager
 from gokart_core.testing._lock_pipeline import Slow, ValueFormatPlugin
 from gokart_filelock._lock import FileLock

@@ -13,7 +13,7 @@ from gokart.conflict_prevention_lock.task_lock import (
 )
 
 import gokart_core as gokart
-from gokart_core.run_with_lock import run_lock_key
+from gokart_core.locks.keys import run_lock_key
 from gokart_core.testing._lock_pipeline import Leaf, Mid
 
 

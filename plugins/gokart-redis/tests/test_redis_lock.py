@@ -13,7 +13,8 @@ import pytest
 import redis
 
 import gokart_core as gokart
-from gokart_core.run_with_lock import run_lock_key, with_run_lock
+from gokart_core.locks.keys import run_lock_key
+from gokart_core.locks.run_lock import with_run_lock
 from gokart_core.testing import LockConformance, LockPipeline
 from gokart_core.testing._lock_pipeline import Slow
 

@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING, Any
 import fsspec.core
 
 from gokart_core.errors import PluginNotInstalledError
+from gokart_core.plugin.install_hints import pip_install
 from gokart_core.plugin.markers import hookimpl
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
     from gokart_core.format import Format
+    from gokart_core.locks.settings import LockSettings
     from gokart_core.registry import FormatRegistry
-    from gokart_core.task import TaskOnKart
 
 
 @hookimpl(trylast=True)
@@ -34,15 +35,26 @@ def gokart_get_filesystem(
     return fs, path
 
 
-@hookimpl(trylast=True)
-def gokart_make_lock(
-    key: str, task: TaskOnKart[Any], run: bool
-) -> contextlib.AbstractContextManager[Any]:
-    if task.redis_host is not None and task.redis_port is not None:
+def _no_lock(key: str, settings: LockSettings) -> contextlib.AbstractContextManager[Any]:
+    if settings.server_given:
         # Reached only when no lock plugin answered: locking was asked for and cannot be had.
         raise PluginNotInstalledError(
-            f"{type(task).__name__} sets redis_host={task.redis_host!r} and "
-            f"redis_port={task.redis_port!r}, but no lock plugin is installed: "
-            "pip install gokart-redis"
+            f"{settings.owner or 'a task'} sets redis_host={settings.host!r} and "
+            f"redis_port={settings.port!r} (lock {key!r}), but no lock plugin is installed: "
+            + pip_install("gokart-redis")
         )
     return contextlib.nullcontext()
+
+
+@hookimpl(trylast=True)
+def gokart_make_target_lock(
+    key: str, settings: LockSettings
+) -> contextlib.AbstractContextManager[Any]:
+    return _no_lock(key, settings)
+
+
+@hookimpl(trylast=True)
+def gokart_make_run_lock(
+    key: str, settings: LockSettings
+) -> contextlib.AbstractContextManager[Any]:
+    return _no_lock(key, settings)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
     from gokart_core.format import Format
+    from gokart_core.locks.settings import LockSettings
     from gokart_core.task import TaskOnKart
 
 #: Core's own plugins, registered before any entry point.
@@ -113,12 +114,16 @@ class Plugins:
         )
         return forksafe.own_filesystem(fs), path
 
-    def make_lock(
-        self, key: str, task: TaskOnKart[Any], run: bool = False
-    ) -> AbstractContextManager[Any]:
+    def make_target_lock(self, key: str, settings: LockSettings) -> AbstractContextManager[Any]:
         return cast(
             "AbstractContextManager[Any]",
-            self.pm.hook.gokart_make_lock(key=key, task=task, run=run),
+            self.pm.hook.gokart_make_target_lock(key=key, settings=settings),
+        )
+
+    def make_run_lock(self, key: str, settings: LockSettings) -> AbstractContextManager[Any]:
+        return cast(
+            "AbstractContextManager[Any]",
+            self.pm.hook.gokart_make_run_lock(key=key, settings=settings),
         )
 
     def before_run(self, task: TaskOnKart[Any]) -> None:
@@ -129,9 +134,6 @@ class Plugins:
 
     def on_failure(self, task: TaskOnKart[Any], exception: BaseException) -> None:
         self.pm.hook.gokart_on_failure(task=task, exception=exception)
-
-    def after_dump(self, task: TaskOnKart[Any], path: str) -> None:
-        self.pm.hook.gokart_after_dump(task=task, path=path)
 
 
 _default: Plugins | None = None

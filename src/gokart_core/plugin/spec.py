@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
     from gokart_core.format import Format
+    from gokart_core.locks.settings import LockSettings
     from gokart_core.registry import FormatRegistry
     from gokart_core.task import TaskOnKart
 
@@ -64,21 +65,31 @@ def gokart_get_filesystem(
 
 
 @hookspec(firstresult=True)
-def gokart_make_lock(
-    key: str, task: TaskOnKart[Any], run: bool
-) -> AbstractContextManager[Any] | None:
-    """Return the lock named ``key`` for ``task`` (firstresult).
+def gokart_make_target_lock(key: str, settings: LockSettings) -> AbstractContextManager[Any] | None:
+    """Return the lock named ``key`` that guards one output (firstresult).
 
-    ``run=False``: a target's cache-collision lock, entered around every ``exists``/``load``/
-    ``dump``/``remove`` of the target, one operation at a time (so it must be re-enterable
-    sequentially); ``key`` is gokart's ``{file name without extension}_{unique_id}``. It is held
-    for one file operation, so it should wait for another holder.
-    ``run=True``: the run lock around ``run()`` (``RunWithLock``), key
-    ``{ClassName}_{unique_id}-run``; with ``task.redis_fail`` it should raise
-    :class:`~gokart_core.TaskLockException` at once instead of waiting.
+    ``key`` is gokart's ``{file name without extension}_{unique_id}``. The lock is entered
+    around each ``dump`` and ``remove`` of the output, one operation at a time, so it must be
+    re-enterable sequentially; it is held for one file operation, so it should wait for another
+    holder (``settings.fail_fast`` is always False here). Reads take no lock: writes are atomic.
 
-    Return ``None`` when this plugin does not lock this task (for example when it is not
-    configured); the builtin (trylast) returns ``contextlib.nullcontext()``.
+    Return ``None`` when this plugin does not lock (for example when it is not configured); the
+    builtin (trylast) returns ``contextlib.nullcontext()``, or raises
+    :class:`~gokart_core.PluginNotInstalledError` when ``settings`` name a lock server that no
+    installed plugin serves.
+    """
+
+
+@hookspec(firstresult=True)
+def gokart_make_run_lock(key: str, settings: LockSettings) -> AbstractContextManager[Any] | None:
+    """Return the lock named ``key`` that is held around a task's ``run()`` (firstresult).
+
+    Taken by ``RunWithLock`` and ``should_lock_run=True``; ``key`` is gokart's
+    ``{ClassName}_{unique_id}-run``. With ``settings.fail_fast`` (``redis_fail``), a lock held
+    by another must raise :class:`~gokart_core.TaskLockException` at once instead of waiting.
+
+    Return ``None`` when this plugin does not lock; the builtin (trylast) is as for
+    :func:`gokart_make_target_lock`.
     """
 
 
@@ -98,8 +109,3 @@ def gokart_on_failure(task: TaskOnKart[Any], exception: BaseException) -> None:
 
     The exception is re-raised by luigi afterwards; an implementation must not swallow it.
     """
-
-
-@hookspec
-def gokart_after_dump(task: TaskOnKart[Any], path: str) -> None:
-    """Called after ``task.dump()`` published the file at ``path`` (collect-all)."""

@@ -15,14 +15,11 @@ while another process waits on it would let a third one in).
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import luigi
 
-from gokart_core.plugin_api import hookimpl
-
-if TYPE_CHECKING:
-    from gokart_core import TaskOnKart
+from gokart_core.plugin_api import LockSettings, hookimpl
 
 
 class gokart_file_lock(luigi.Config):  # lower case: the class name is the config section
@@ -31,14 +28,20 @@ class gokart_file_lock(luigi.Config):  # lower case: the class name is the confi
     )
 
 
-@hookimpl
-def gokart_make_lock(
-    key: str, task: TaskOnKart[Any], run: bool
-) -> AbstractContextManager[Any] | None:
+def _file_lock(key: str, settings: LockSettings) -> AbstractContextManager[Any] | None:
     directory = gokart_file_lock().directory
     if directory is None:
         return None
     from gokart_filelock._lock import FileLock
 
-    # As with redis: only the run lock fails fast; a target's lock is held for one operation.
-    return FileLock(directory, key, fail_fast=run and bool(task.redis_fail))
+    return FileLock(directory, key, fail_fast=settings.fail_fast)
+
+
+@hookimpl
+def gokart_make_target_lock(key: str, settings: LockSettings) -> AbstractContextManager[Any] | None:
+    return _file_lock(key, settings)
+
+
+@hookimpl
+def gokart_make_run_lock(key: str, settings: LockSettings) -> AbstractContextManager[Any] | None:
+    return _file_lock(key, settings)

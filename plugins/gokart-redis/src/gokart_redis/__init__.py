@@ -12,28 +12,30 @@ the task at once (``gokart_core.build`` tries again later); target locks always 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gokart_core.plugin_api import hookimpl
+from gokart_core.plugin_api import LockSettings, hookimpl
 
-if TYPE_CHECKING:
-    from gokart_core import TaskOnKart
+
+def _redis_lock(key: str, settings: LockSettings) -> AbstractContextManager[Any] | None:
+    if settings.host is None or settings.port is None:
+        return None
+    from gokart_redis._lock import RedisLock  # the client is imported only when locking is on
+
+    return RedisLock(
+        host=settings.host,
+        port=settings.port,
+        key=key,
+        timeout=settings.lease_seconds,
+        fail_fast=settings.fail_fast,
+    )
 
 
 @hookimpl
-def gokart_make_lock(
-    key: str, task: TaskOnKart[Any], run: bool
-) -> AbstractContextManager[Any] | None:
-    if task.redis_host is None or task.redis_port is None:
-        return None
-    from gokart_redis._lock import RedisLock  # redis-py is imported only when locking is on
+def gokart_make_target_lock(key: str, settings: LockSettings) -> AbstractContextManager[Any] | None:
+    return _redis_lock(key, settings)
 
-    return RedisLock(
-        host=task.redis_host,
-        port=int(task.redis_port),
-        key=key,
-        timeout=float(task.redis_timeout),
-        # A target's lock is held for one file operation: always worth waiting for. Only the run
-        # lock fails fast, so that a task whose run() already ran is never failed by its dump.
-        fail_fast=run and bool(task.redis_fail),
-    )
+
+@hookimpl
+def gokart_make_run_lock(key: str, settings: LockSettings) -> AbstractContextManager[Any] | None:
+    return _redis_lock(key, settings)

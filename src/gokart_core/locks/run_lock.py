@@ -3,19 +3,21 @@ workspace never run the same task at the same time.
 
 Usable on the class (``@RunWithLock class T(TaskOnKart)``) or on ``run``; the parameter
 ``should_lock_run=True`` does the same without the decorator. The lock comes from the
-``gokart_make_lock`` hook under gokart's key ``{ClassName}_{unique_id}-run``; with no lock plugin
-configured it is a no-op. Once the lock is held the task checks again whether it is complete:
-an application that waited for the lock finds the outputs written and does not run again.
+``gokart_make_run_lock`` hook under gokart's key ``{ClassName}_{unique_id}-run``; with no lock
+plugin configured it is a no-op. Once the lock is held the task checks again whether it is
+complete: an application that waited for the lock finds the outputs written and does not run
+again.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gokart_core.locks.keys import run_lock_key
+from gokart_core.locks.settings import lock_settings
 from gokart_core.plugin.manager import get_plugins
 
 if TYPE_CHECKING:
@@ -43,14 +45,6 @@ def RunWithLock(obj: F) -> F:  # gokart's public name, hence CamelCase
     return run  # type: ignore[return-value]
 
 
-def run_lock_key(task: TaskOnKart[Any]) -> str:
-    """gokart's run lock key: ``{ClassName}_{unique_id}-run``."""
-    from gokart_core.task import make_lock_key
-
-    path = os.path.join(type(task).__module__.replace(".", "/"), type(task).__name__)
-    return make_lock_key(path, task.make_unique_id() + "-run")
-
-
 def run_lock_wanted(task: TaskOnKart[Any]) -> bool:
     """Whether ``__init__`` should wrap ``run``: the class is marked or ``should_lock_run`` is
     set, and ``run`` itself is not decorated already (the lock is not re-entrant)."""
@@ -64,7 +58,7 @@ def with_run_lock(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable[[],
 
     @functools.wraps(run)
     def locked() -> Any:
-        with get_plugins().make_lock(run_lock_key(task), task, run=True):
+        with get_plugins().make_run_lock(run_lock_key(task), lock_settings(task, run=True)):
             # luigi reuses a task instance for the same parameters: each run decides anew.
             task._run_skipped = task.complete()
             if task._run_skipped:
