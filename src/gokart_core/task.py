@@ -747,29 +747,10 @@ def _on_processing_time(task: TaskOnKart[Any], seconds: float) -> None:
     task._processing_time = seconds
 
 
-def _dump_start_logs(task: TaskOnKart[Any]) -> None:
-    # Before run(): a failed run can be restored from its parameters. See supplementary_logs
-    # for why a run that turns out to be skipped may write these too.
-    if task.should_dump_supplementary_log_files:
-        supplementary_logs.dump_start_logs(task)
-
-
-def _dump_supplementary_logs(task: TaskOnKart[Any]) -> None:
-    # A run skipped because another worker wrote the outputs leaves that worker's logs alone.
-    if task.should_dump_supplementary_log_files and not task._run_skipped:
-        supplementary_logs.dump_success_logs(task, task._processing_time)
-
-
-def _log_failure(task: TaskOnKart[Any], exception: BaseException) -> None:
-    supplementary_logs.log_failure(task)
-
-
-# luigi's events become the lifecycle hooks, for every subclass. This registers callbacks in
-# luigi's table only; the plugin manager is still built on first use.
+# luigi's events become the lifecycle hooks, for every subclass (luigi sends PROCESSING_TIME
+# before SUCCESS). This registers callbacks in luigi's table only; the plugin manager is still
+# built on first use.
 TaskOnKart.event_handler(luigi.Event.START)(_on_start)
 TaskOnKart.event_handler(luigi.Event.SUCCESS)(_on_success)
 TaskOnKart.event_handler(luigi.Event.FAILURE)(_on_failure)
 TaskOnKart.event_handler(luigi.Event.PROCESSING_TIME)(_on_processing_time)
-TaskOnKart.event_handler(luigi.Event.START)(_dump_start_logs)
-TaskOnKart.event_handler(luigi.Event.SUCCESS)(_dump_supplementary_logs)
-TaskOnKart.event_handler(luigi.Event.FAILURE)(_log_failure)

@@ -9,17 +9,17 @@ gokart_core never imports a plugin. Two environment variables control loading:
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 import pluggy
 
 from gokart_core import forksafe
-from gokart_core.plugin import builtin, spec
+from gokart_core.plugin import spec
 from gokart_core.plugin.markers import NAME
 from gokart_core.registry import FormatRegistry
 
@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from gokart_core.locks.settings import LockSettings
     from gokart_core.task import TaskOnKart
 
-#: Core's own plugins, registered before any entry point.
-BUILTIN_PLUGINS: tuple[ModuleType, ...] = (builtin,)
+#: Core's own plugins, registered before any entry point, by module name as entry points are:
+#: imported when a manager is first built (never at ``import gokart_core``), and free to
+#: import any layer of core, which the manager itself must not.
+BUILTIN_PLUGINS: tuple[str, ...] = ("gokart_core.plugin.builtin", "gokart_core.plugin.logs")
 
 DISABLE_AUTOLOAD_ENV = "GOKART_CORE_DISABLE_PLUGIN_AUTOLOAD"
 DISABLED_PLUGINS_ENV = "GOKART_CORE_DISABLED_PLUGINS"
@@ -45,7 +47,7 @@ def make_plugin_manager(
     pm = pluggy.PluginManager(NAME)
     pm.add_hookspecs(spec)
     for module in BUILTIN_PLUGINS:
-        pm.register(module, name=f"{NAME}.{module.__name__.rsplit('.', 1)[-1]}")
+        pm.register(importlib.import_module(module), name=f"{NAME}.{module.rsplit('.', 1)[-1]}")
     for name in filter(
         None, (n.strip() for n in os.environ.get(DISABLED_PLUGINS_ENV, "").split(","))
     ):
