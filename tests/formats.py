@@ -6,6 +6,7 @@ import json
 from typing import IO, Any, ClassVar
 
 from gokart_core import Format, FormatRegistry, hookimpl
+from gokart_core.format import FormatContext
 
 
 class JsonText(Format):
@@ -18,10 +19,10 @@ class JsonText(Format):
     def accepts(self, obj: Any) -> bool:
         return isinstance(obj, (dict, list))
 
-    def dump(self, obj: Any, fp: IO[str]) -> None:
+    def dump(self, obj: Any, fp: IO[str], context: FormatContext) -> None:
         json.dump(obj, fp, ensure_ascii=False)
 
-    def load(self, fp: IO[str]) -> Any:
+    def load(self, fp: IO[str], context: FormatContext) -> Any:
         return json.load(fp)
 
 

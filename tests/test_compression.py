@@ -13,7 +13,7 @@ import fsspec.compression
 import pytest
 
 import gokart_core as gokart
-from gokart_core import Format, FormatRegistry, PluginNotInstalledError
+from gokart_core import Format, FormatContext, FormatRegistry, PluginNotInstalledError
 
 DECOMPRESS = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}
 
@@ -26,7 +26,7 @@ def workspace(request: pytest.FixtureRequest, tmp_path: Path, memory_workspace: 
 @pytest.mark.parametrize("ext", sorted(DECOMPRESS))
 def test_compressed_pickle_round_trip(workspace: str, ext: str) -> None:
     target = gokart.make_target(f"{workspace}/x.pkl{ext}")
-    assert target.format.name == "pickle" and target.format.compression is not None
+    assert target.format.name == "pickle" and target.context.compression is not None
     obj = {"rows": list(range(10_000))}
     target.dump(obj)
     assert target.load() == obj
@@ -45,10 +45,10 @@ def test_compressed_text_format(tmp_path: Path) -> None:
 class PlainGz(Format):
     name = "plain-gz"
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         fp.write(gzip.compress(obj))
 
-    def load(self, fp: IO[bytes]) -> Any:
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
         return gzip.decompress(fp.read())
 
 

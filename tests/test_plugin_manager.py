@@ -11,6 +11,7 @@ import pytest
 
 import gokart_core as gokart
 from gokart_core import Format, FormatRegistry, hookimpl
+from gokart_core.format import FormatContext
 from gokart_core.plugin import manager
 from gokart_core.plugin.manager import make_plugin_manager, use_plugin_manager
 
@@ -20,10 +21,10 @@ class Reversed(Format):
 
     name = "reversed"
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         fp.write(bytes(obj)[::-1])
 
-    def load(self, fp: IO[bytes]) -> Any:
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
         return fp.read()[::-1]
 
 
@@ -131,9 +132,9 @@ from gokart_core import Format, hookimpl
 class Upper(Format):
     name = "upper"
     binary = False
-    def dump(self, obj, fp):
+    def dump(self, obj, fp, context):
         fp.write(str(obj).upper())
-    def load(self, fp):
+    def load(self, fp, context):
         return fp.read()
 
 @hookimpl

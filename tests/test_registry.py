@@ -6,6 +6,7 @@ import pytest
 
 from gokart_core import (
     Format,
+    FormatContext,
     FormatRegistrationError,
     FormatRegistry,
     PluginNotInstalledError,
@@ -16,10 +17,10 @@ from gokart_core import (
 class Plain(Format):
     name = "plain"
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         fp.write(obj)
 
-    def load(self, fp: IO[bytes]) -> Any:
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
         return fp.read()
 
 

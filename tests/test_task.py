@@ -261,9 +261,9 @@ class DeclaredChild(Declared):
 
 
 def test_declared_output_type_reaches_the_format(ws: str) -> None:
-    assert Declared(workspace_directory=ws).output().format.declared_type is pd.DataFrame
-    assert DeclaredChild(workspace_directory=ws).output().format.declared_type is pd.DataFrame
-    assert Value(value="x", workspace_directory=ws).output().format.declared_type is None
+    assert Declared(workspace_directory=ws).output().context.declared_type is pd.DataFrame
+    assert DeclaredChild(workspace_directory=ws).output().context.declared_type is pd.DataFrame
+    assert Value(value="x", workspace_directory=ws).output().context.declared_type is None
 
 
 def test_command_line_beats_the_taskonkart_section(config: Any, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from gokart_core.errors import (
     UnknownFormatError,
     UnsupportedObjectError,
 )
-from gokart_core.format import Format
+from gokart_core.format import Format, FormatChoice, FormatContext
 from gokart_core.locks.run_lock import RunWithLock
 from gokart_core.pandas_type_config import PandasTypeConfig
 from gokart_core.parameters import (
@@ -45,6 +45,8 @@ __all__ = [
     "DumpError",
     "ExplicitBoolParameter",
     "Format",
+    "FormatChoice",
+    "FormatContext",
     "FormatRegistrationError",
     "FormatRegistry",
     "GokartBuildError",

@@ -19,7 +19,7 @@ from gokart_core.errors import (
     TaskLockException,
     UnsupportedObjectError,
 )
-from gokart_core.format import Format
+from gokart_core.format import Format, FormatChoice, FormatContext
 from gokart_core.locks.settings import LockSettings
 from gokart_core.plugin.markers import hookimpl
 from gokart_core.registry import FormatRegistry
@@ -28,6 +28,8 @@ from gokart_core.storage import atomic_write, is_local, merge_storage_options, t
 __all__ = [
     "DumpError",
     "Format",
+    "FormatChoice",
+    "FormatContext",
     "FormatRegistry",
     "GokartError",
     "LoadError",

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gokart_core.errors import FormatRegistrationError, PluginNotInstalledError, UnknownFormatError
-from gokart_core.format import Format
+from gokart_core.format import Format, FormatChoice
+from gokart_core.plugin.install_hints import pip_install
 
 #: Which distribution provides the formats gokart users expect, for the "install ..." hints.
 #: Only a hint table: core registers none of these formats itself.
@@ -108,7 +109,7 @@ def _import_format(name: str, spec: str, install_hint: str | None) -> type[Forma
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        hint = f"; install it with: pip install {install_hint}" if install_hint else ""
+        hint = f"; install it with: {pip_install(install_hint)}" if install_hint else ""
         raise PluginNotInstalledError(
             f"format {name!r} is implemented in {spec!r}, which cannot be imported ({exc}){hint}"
         ) from exc
@@ -197,7 +198,7 @@ class FormatRegistry:
             known = ", ".join(self.names) or "(none: install a format plugin such as gokart-pickle)"
             provider = KNOWN_FORMAT_NAMES.get(name)
             hint = (
-                f"; the plugin distribution {provider!r} provides it: pip install {provider}"
+                f"; the plugin distribution {provider!r} provides it: {pip_install(provider)}"
                 if provider
                 else ""
             )
@@ -245,18 +246,28 @@ class FormatRegistry:
             what = f"no format is registered for extension {ext!r} of {path!r}"
         provider = KNOWN_PROVIDERS.get(ext)
         if provider:
-            hint = f"the plugin distribution {provider!r} provides it: pip install {provider}"
+            hint = f"the plugin distribution {provider!r} provides it: {pip_install(provider)}"
         else:
             hint = "a format plugin provides new extensions; or pass format='<name>' to make_target"
         return f"{what}. Registered extensions: {registered}. {hint}"
+
+    def choose(
+        self, path: str, format_name: str | None = None, options: Mapping[str, Any] | None = None
+    ) -> FormatChoice:
+        """The format for ``path``, by explicit name if given, else by the longest suffix (which
+        the choice keeps, with its compression codec)."""
+        if format_name is not None:
+            return FormatChoice(self.create(path, format_name, options))
+        match = self.match(path)
+        return FormatChoice(
+            match.entry.load_class()(**dict(options or {})), match.suffix, match.compression
+        )
 
     def create(
         self, path: str, format_name: str | None = None, options: Mapping[str, Any] | None = None
     ) -> Format:
         """A format instance for ``path``: by explicit name if given, else by suffix."""
-        if format_name is not None:
-            return self.entry_for_name(format_name).load_class()(**dict(options or {}))
-        match = self.match(path)
-        fmt = match.entry.load_class()(**dict(options or {}))
-        fmt.suffix, fmt.compression = match.suffix, match.compression
-        return fmt
+        entry = (
+            self.entry_for_name(format_name) if format_name is not None else self.match(path).entry
+        )
+        return entry.load_class()(**dict(options or {}))

@@ -45,13 +45,14 @@ import luigi.task
 
 from gokart_core import forksafe, storage
 from gokart_core.errors import PluginNotInstalledError, TargetNotFoundError, UnknownFormatError
+from gokart_core.format import FormatContext
 from gokart_core.plugin.manager import Plugins, get_plugins
 from gokart_core.target import TargetOnKart, make_target
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-    from gokart_core.format import Format
+    from gokart_core.format import FormatChoice
     from gokart_core.task import TaskOnKart
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,11 @@ def log_targets(task: TaskOnKart[Any], kinds: Iterable[str]) -> dict[str, Target
         name = f"{kind}/{stem}{LOG_FILES[kind]}"
         path = f"{folder}/{name}"
         targets[kind] = TargetOnKart(
-            path, fmt, storage_options=options, filesystem=(fs, f"{fs_folder}/{name}")
+            path,
+            fmt.format,
+            context=FormatContext(path, fmt.suffix, fmt.compression),
+            storage_options=options,
+            filesystem=(fs, f"{fs_folder}/{name}"),
         )
     return targets
 
@@ -116,7 +121,7 @@ class _Cache:
     def __init__(self, plugins: Plugins) -> None:
         self.plugins = plugins
         self.generation = forksafe.generation()  # its filesystems are this process's
-        self.formats: dict[str, Format | None] = {}
+        self.formats: dict[str, FormatChoice | None] = {}
         self.folders: dict[Any, tuple[AbstractFileSystem, str]] = {}
 
 
@@ -134,7 +139,7 @@ def _cache() -> _Cache:
     return cache
 
 
-def _log_format(plugins: Plugins, kind: str) -> Format | None:
+def _log_format(plugins: Plugins, kind: str) -> FormatChoice | None:
     try:
         return plugins.resolve_format(f"log{LOG_FILES[kind]}", None, {})
     except (UnknownFormatError, PluginNotInstalledError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
 from collections.abc import Callable, Mapping
@@ -20,7 +21,7 @@ from gokart_core.errors import (
     TargetNotFoundError,
     UnsupportedObjectError,
 )
-from gokart_core.format import Format
+from gokart_core.format import Format, FormatChoice, FormatContext
 from gokart_core.plugin.manager import get_plugins
 
 if TYPE_CHECKING:
@@ -46,15 +47,18 @@ class TargetOnKart(luigi.Target):
         path: str,
         format: Format,
         *,
+        context: FormatContext | None = None,
         lock: LockFactory | None = None,
         lock_key: str | None = None,
         storage_options: Mapping[str, Any] | None = None,
         filesystem: tuple[AbstractFileSystem, str] | None = None,
     ) -> None:
-        """``filesystem``: the ``(fs, fs_path)`` of ``path`` when the caller has resolved it
-        already; otherwise it is resolved from the path on first use."""
+        """``context``: what the format is told of this file (its suffix, compression, the
+        declared type); ``filesystem``: the ``(fs, fs_path)`` of ``path`` when the caller has
+        resolved it already, otherwise it is resolved from the path on first use."""
         self._path = path
         self.format = format
+        self.context = context or FormatContext(path=path)
         self.lock_key = lock_key
         self._lock_factory = lock
         self._lock: AbstractContextManager[Any] | None = None
@@ -114,12 +118,14 @@ class TargetOnKart(luigi.Target):
             raise TargetNotFoundError(
                 f"cannot load {self._path!r}: it does not exist (has its task run?)"
             ) from None
-        with fp, storage.compressed(fp, self.format.compression, "rb") as stream:
+        compression = self.context.compression
+        with fp, storage.compressed(fp, compression, "rb") as stream:
+            context = self._operation_context(None if compression else self.fs_path)
             try:
                 if self.format.binary:
-                    return self.format.load(stream)
+                    return self.format.load(stream, context)
                 return self.format.load(
-                    storage.text_layer(stream, self.format.encoding, self.format.newline)
+                    storage.text_layer(stream, self.format.encoding, self.format.newline), context
                 )
             except GokartError:
                 raise
@@ -150,15 +156,19 @@ class TargetOnKart(luigi.Target):
                 logger.warning("%s exists already (written by another application); kept", self)
                 return False
             try:
+                compression = self.context.compression
                 with (
                     storage.atomic_write(fs, fs_path) as raw,
-                    storage.compressed(raw, self.format.compression, "wb") as fp,
+                    storage.compressed(raw, compression, "wb") as fp,
                 ):
+                    # The temporary file, by name: local atomic writes open it so.
+                    local = None if compression or not storage.is_local(fs) else raw.name
+                    context = self._operation_context(local)
                     if self.format.binary:
-                        self.format.dump(obj, fp)
+                        self.format.dump(obj, fp, context)
                     else:
                         text = storage.text_layer(fp, self.format.encoding, self.format.newline)
-                        self.format.dump(obj, text)
+                        self.format.dump(obj, text, context)
                         text.flush()
                         text.detach()  # leave closing the binary file to atomic_write
             except GokartError:
@@ -175,6 +185,12 @@ class TargetOnKart(luigi.Target):
                 ) from exc
             storage.existence_cache.mark_written(fs, fs_path)
         return True
+
+    def _operation_context(self, local_path: str | None) -> FormatContext:
+        """The context with ``local_path``, when the file at hand is a plain local one."""
+        if local_path is None or not storage.is_local(self.fs):
+            return self.context
+        return dataclasses.replace(self.context, local_path=local_path)
 
     def _refuse_lost_write(self, fs: AbstractFileSystem, doing: str) -> None:
         """Raise rather than change a ``memory://`` file in one of luigi's task processes: the
@@ -200,19 +216,43 @@ class TargetOnKart(luigi.Target):
         return storage.modification_time(self.fs, self.fs_path)
 
 
+def resolve_format(
+    path: str,
+    format: str | Format | None = None,
+    format_options: Mapping[str, Any] | None = None,
+) -> FormatChoice:
+    """The format of ``path``: ``format`` (a name or an instance) or found by suffix."""
+    if isinstance(format, Format):
+        return FormatChoice(format)
+    return get_plugins().resolve_format(path, format, format_options or {})
+
+
 def make_target(
     path: str,
     *,
-    format: str | Format | None = None,
+    format: str | Format | FormatChoice | None = None,
     format_options: Mapping[str, Any] | None = None,
     storage_options: Mapping[str, Any] | None = None,
     lock: LockFactory | None = None,
     lock_key: str | None = None,
+    declared_type: Any = None,
 ) -> TargetOnKart:
-    """A target at ``path``; its format is ``format`` (a name or an instance) or found by suffix."""
-    fmt = (
-        format
-        if isinstance(format, Format)
-        else get_plugins().resolve_format(path, format, format_options or {})
+    """A target at ``path``; its format is ``format`` (a name, an instance, or a choice already
+    made) or found by suffix. ``declared_type``: the type the output is declared to be."""
+    choice = (
+        format if isinstance(format, FormatChoice) else resolve_format(path, format, format_options)
     )
-    return TargetOnKart(path, fmt, lock=lock, lock_key=lock_key, storage_options=storage_options)
+    context = FormatContext(
+        path=path,
+        suffix=choice.suffix,
+        compression=choice.compression,
+        declared_type=declared_type,
+    )
+    return TargetOnKart(
+        path,
+        choice.format,
+        context=context,
+        lock=lock,
+        lock_key=lock_key,
+        storage_options=storage_options,
+    )

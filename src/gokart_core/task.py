@@ -24,7 +24,7 @@ from gokart_core.locks.settings import lock_settings
 from gokart_core.pandas_type_config import check_dump_types
 from gokart_core.parameters import ExplicitBoolParameter
 from gokart_core.plugin.manager import Plugins, get_plugins
-from gokart_core.target import TargetOnKart, make_target
+from gokart_core.target import TargetOnKart, make_target, resolve_format
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -342,21 +342,18 @@ class TaskOnKart(luigi.Task, Generic[T]):
         format_options: Mapping[str, Any] | None,
     ) -> TargetOnKart:
         file_path = os.path.join(self.workspace_directory, relative_file_path)
-        if isinstance(format, Format):
-            fmt = format
-        else:
-            fmt = plugins.resolve_format(file_path, format, format_options or {})
-            fmt.declared_type = declared_output_type(type(self))
+        choice = resolve_format(file_path, format, format_options)
         unique_id = self.make_unique_id() if use_unique_id else None
         lock_key = make_lock_key(file_path, unique_id)
         target = make_target(
-            insert_unique_id(file_path, unique_id, fmt.suffix),
-            format=fmt,
+            insert_unique_id(file_path, unique_id, choice.suffix),
+            format=choice,
             lock=functools.partial(
                 plugins.make_target_lock, lock_key, lock_settings(self, run=False)
             ),
             lock_key=lock_key,
             storage_options=self.storage_options,
+            declared_type=None if isinstance(format, Format) else declared_output_type(type(self)),
         )
         # Ask for the lock now (it connects to nothing yet): a lock that cannot be had, such as
         # redis settings without gokart-redis, fails at scheduling, not after a long run().

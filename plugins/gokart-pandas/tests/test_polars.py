@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -50,9 +51,7 @@ def _pd_frame() -> pd.DataFrame:
 
 
 def _target(path: str, declared: Any = pl.DataFrame, **options: Any) -> TargetOnKart:
-    target = gokart.make_target(path, format_options=options or None)
-    target.format.declared_type = declared
-    return target
+    return gokart.make_target(path, format_options=options or None, declared_type=declared)
 
 
 @pytest.fixture(params=["local", "memory"])
@@ -76,7 +75,7 @@ class _PolarsConformance(FormatConformance):
 
     def _target(self, workspace: str, name: str = "obj") -> TargetOnKart:
         target = super()._target(workspace, name)
-        target.format.declared_type = pl.DataFrame
+        target.context = dataclasses.replace(target.context, declared_type=pl.DataFrame)
         return target
 
     def assert_same(self, loaded: Any, original: Any) -> None:
@@ -243,7 +242,7 @@ def test_build_of_a_pandas_task_stays_pandas(tmp_path: Path) -> None:
 @pytest.mark.parametrize("ext", EXTENSIONS)
 def test_pandas_is_the_default(workspace: str, ext: str, declared: Any) -> None:
     target = _target(f"{workspace}/x{ext}", declared=declared)
-    assert target.format.declared_type is declared
+    assert target.context.declared_type is declared
     target.dump(_pl_frame())
     loaded = target.load()
     assert isinstance(loaded, pd.DataFrame)

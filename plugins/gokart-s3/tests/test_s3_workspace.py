@@ -11,7 +11,7 @@ import pytest
 
 import gokart_core as gokart
 import gokart_s3
-from gokart_core import Format, FormatRegistry, hookimpl, storage
+from gokart_core import Format, FormatContext, FormatRegistry, hookimpl, storage
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.storage import existence_cache
 
@@ -140,7 +140,7 @@ class Exploding(Format):
 
     name = "test-exploding"
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         size, fail = obj
         chunk = b"x" * (1 << 20)
         for _ in range(size // len(chunk)):
@@ -149,7 +149,7 @@ class Exploding(Format):
         if fail:
             raise RuntimeError("boom in the middle of a dump")
 
-    def load(self, fp: IO[bytes]) -> Any:
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
         return len(fp.read())
 
 

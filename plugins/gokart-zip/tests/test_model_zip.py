@@ -17,7 +17,7 @@ import pytest
 
 import gokart_core as gokart
 import gokart_zip
-from gokart_core import DumpError, LoadError, UnsupportedObjectError
+from gokart_core import DumpError, FormatContext, LoadError, UnsupportedObjectError
 from gokart_core.target import TargetOnKart, make_target
 from gokart_core.testing import FormatConformance
 from gokart_zip._model import ModelZipFormat
@@ -293,9 +293,9 @@ def test_streams_that_cannot_seek_are_staged_through_local_files(tmp_path: Path)
         local_temporary_directory=str(tmp_path),
     )
     out = _Unseekable()
-    fmt.dump({"a": 1}, out)
+    fmt.dump({"a": 1}, out, FormatContext())
     data = out.buffer.getvalue()
     assert zipfile.ZipFile(io.BytesIO(data)).namelist()[0] == "model.pkl"
     stream: IO[bytes] = _Unseekable(data)  # type: ignore[assignment]
-    assert fmt.load(stream) == {"a": 1}
+    assert fmt.load(stream, FormatContext()) == {"a": 1}
     assert list(tmp_path.iterdir()) == []

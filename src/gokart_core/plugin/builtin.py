@@ -15,7 +15,7 @@ from gokart_core.plugin.markers import hookimpl
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-    from gokart_core.format import Format
+    from gokart_core.format import FormatChoice
     from gokart_core.locks.settings import LockSettings
     from gokart_core.registry import FormatRegistry
 
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 @hookimpl(trylast=True)
 def gokart_resolve_format(
     path: str, format_name: str | None, options: Mapping[str, Any], registry: FormatRegistry
-) -> Format:
-    return registry.create(path, format_name, options)
+) -> FormatChoice:
+    return registry.choose(path, format_name, options)
 
 
 @hookimpl(trylast=True)

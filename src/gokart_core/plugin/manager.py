@@ -26,7 +26,7 @@ from gokart_core.registry import FormatRegistry
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-    from gokart_core.format import Format
+    from gokart_core.format import FormatChoice
     from gokart_core.locks.settings import LockSettings
     from gokart_core.task import TaskOnKart
 
@@ -97,9 +97,9 @@ class Plugins:
 
     def resolve_format(
         self, path: str, format_name: str | None, options: Mapping[str, Any]
-    ) -> Format:
+    ) -> FormatChoice:
         return cast(
-            "Format",
+            "FormatChoice",
             self.pm.hook.gokart_resolve_format(
                 path=path, format_name=format_name, options=options, registry=self.formats
             ),

@@ -17,7 +17,7 @@ from gokart_core.plugin.markers import hookspec
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-    from gokart_core.format import Format
+    from gokart_core.format import FormatChoice
     from gokart_core.locks.settings import LockSettings
     from gokart_core.registry import FormatRegistry
     from gokart_core.task import TaskOnKart
@@ -41,8 +41,10 @@ def gokart_resolve_format(
     format_name: str | None,
     options: Mapping[str, Any],
     registry: FormatRegistry,
-) -> Format | None:
-    """Return the :class:`~gokart_core.format.Format` instance for ``path`` (firstresult).
+) -> FormatChoice | None:
+    """Return the format for ``path``: a :class:`~gokart_core.format.FormatChoice` of the
+    :class:`~gokart_core.format.Format` instance and the suffix (and compression codec) it was
+    chosen by, which the file name keeps after the unique id (firstresult).
 
     ``format_name`` is the format the task asked for explicitly, or ``None`` to decide by the
     path's suffix; ``options`` are the format options given to ``make_target``.

@@ -18,6 +18,7 @@ import luigi
 
 import gokart_core as gokart
 from gokart_core import Format, FormatRegistry, hookimpl
+from gokart_core.format import FormatContext
 
 
 def _sleep() -> float:
@@ -32,10 +33,10 @@ def record(name: str) -> None:
 class JsonValue(Format):
     name = "test-json-value"
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         fp.write(json.dumps(obj).encode())
 
-    def load(self, fp: IO[bytes]) -> Any:
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
         return json.loads(fp.read())
 
 

@@ -24,7 +24,7 @@ import fsspec
 import pytest
 
 from gokart_core.errors import DumpError, LoadError, TargetNotFoundError
-from gokart_core.format import Format
+from gokart_core.format import Format, FormatContext
 from gokart_core.plugin.manager import Plugins, make_plugin_manager, use_plugin_manager
 from gokart_core.target import TargetOnKart, make_target
 
@@ -39,16 +39,16 @@ class _FailsMidWrite(Format):
         self.binary = inner.binary  # type: ignore[misc]
         self.newline = inner.newline  # type: ignore[misc]
 
-    def dump(self, obj: Any, fp: IO[Any]) -> None:
+    def dump(self, obj: Any, fp: IO[Any], context: FormatContext) -> None:
         buffer: io.BytesIO | io.StringIO = io.BytesIO() if self.inner.binary else io.StringIO()
-        self.inner.dump(obj, buffer)
+        self.inner.dump(obj, buffer, context)
         data = buffer.getvalue()
         fp.write(data[: max(1, len(data) // 2)])
         fp.flush()
         raise RuntimeError("simulated crash in the middle of a dump")
 
-    def load(self, fp: IO[Any]) -> Any:
-        return self.inner.load(fp)
+    def load(self, fp: IO[Any], context: FormatContext) -> Any:
+        return self.inner.load(fp, context)
 
 
 class FormatConformance:

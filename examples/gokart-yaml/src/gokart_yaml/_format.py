@@ -6,7 +6,7 @@ from typing import IO, Any, ClassVar
 
 import yaml
 
-from gokart_core.plugin_api import Format
+from gokart_core.plugin_api import Format, FormatContext
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -30,8 +30,8 @@ class YamlFormat(Format):
     def accepts(self, obj: Any) -> bool:
         return _plain(obj)
 
-    def dump(self, obj: Any, fp: IO[str]) -> None:
+    def dump(self, obj: Any, fp: IO[str], context: FormatContext) -> None:
         yaml.safe_dump(obj, fp, allow_unicode=True, sort_keys=False)
 
-    def load(self, fp: IO[str]) -> Any:
+    def load(self, fp: IO[str], context: FormatContext) -> Any:
         return yaml.safe_load(fp)

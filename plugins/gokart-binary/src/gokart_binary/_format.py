@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import IO, Any, ClassVar
 
-from gokart_core.plugin_api import Format
+from gokart_core.plugin_api import Format, FormatContext
 
 
 class BinaryFormat(Format):
@@ -22,11 +22,11 @@ class BinaryFormat(Format):
     def accepts(self, obj: Any) -> bool:
         return isinstance(obj, (bytes, bytearray, memoryview))
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         if isinstance(obj, memoryview):
             # As a flat view of bytes: some file objects count what len() says was written.
             obj = obj.cast("B") if obj.c_contiguous else obj.tobytes()
         fp.write(obj)
 
-    def load(self, fp: IO[bytes]) -> bytes:
+    def load(self, fp: IO[bytes], context: FormatContext) -> bytes:
         return fp.read()

@@ -17,7 +17,7 @@ from typing import IO, Any, ClassVar
 
 import numpy as np
 
-from gokart_core.plugin_api import Format
+from gokart_core.plugin_api import Format, FormatContext
 
 #: The key gokart stores the array under.
 KEY = "data"
@@ -35,10 +35,10 @@ class NpzFormat(Format):
             and not obj.dtype.hasobject
         )
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         np.savez_compressed(fp, **{KEY: obj})
 
-    def load(self, fp: IO[bytes]) -> np.ndarray[Any, Any]:
+    def load(self, fp: IO[bytes], context: FormatContext) -> np.ndarray[Any, Any]:
         if not fp.seekable():  # a zip archive is read from its end
             fp = io.BytesIO(fp.read())
         loaded = np.load(fp, allow_pickle=False)

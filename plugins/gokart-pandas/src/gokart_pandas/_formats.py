@@ -21,15 +21,13 @@ when polars is in use.
 
 from __future__ import annotations
 
-import io
-import os
 import sys
 from collections.abc import Mapping
 from typing import IO, Any, ClassVar
 
 import pandas as pd
 
-from gokart_core.plugin_api import Format
+from gokart_core.plugin_api import Format, FormatContext
 
 #: gokart's prefix of the column that holds the index in a feather file.
 FEATHER_INDEX_COLUMN_PREFIX = "__feather_gokart_index__"
@@ -51,32 +49,6 @@ class _PandasFormat(Format):
                 f"its options: {known}"
             )
         super().__init__(**options)
-
-
-def _local_path(fp: IO[bytes], *, write: bool) -> str | None:
-    """The path of ``fp`` when it is a local file at its start, so pandas can open it natively.
-
-    pandas reads a csv path on several threads, and pyarrow writes a path without passing every
-    buffer through Python; both are much slower on a file object. The path must name the very
-    file that ``fp`` has open (same device and inode); the core opens the temporary file of an
-    atomic write by its name. A file object with buffered data or not at its start is never
-    bypassed.
-    """
-    if not isinstance(fp, (io.BufferedReader, io.BufferedWriter, io.FileIO)):
-        return None
-    try:
-        if fp.tell() != 0:
-            return None
-        fd = fp.fileno()
-        opened = os.fstat(fd)
-        path = fp.name
-        if isinstance(path, str) and os.path.samestat(opened, os.stat(path)):
-            if write:
-                fp.flush()
-            return path
-    except (OSError, ValueError, AttributeError):
-        return None
-    return None
 
 
 def _is_polars_frame(obj: Any) -> bool:
@@ -124,22 +96,22 @@ class CsvFormat(_PandasFormat):
     def accepts(self, obj: Any) -> bool:
         return isinstance(obj, (pd.DataFrame, pd.Series)) or _is_polars_frame(obj)
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         if _is_polars_frame(obj):
             from gokart_pandas import _polars
 
-            path = _local_path(fp, write=True)
+            path = context.local_path
             _polars.dump_csv(obj, fp, path, sep=self.sep, encoding=self.encoding)
             return
         obj.to_csv(fp, index=False, sep=self.sep, header=True, encoding=self.encoding)
 
-    def load(self, fp: IO[bytes]) -> Any:
-        source = _local_path(fp, write=False) or fp  # a path reads in parallel
-        if _declares_polars(self.declared_type):
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
+        source = context.local_path or fp  # a path reads in parallel
+        if _declares_polars(context.declared_type):
             from gokart_pandas import _polars
 
             loaded = _polars.load_csv(source, sep=self.sep, encoding=self.encoding)
-            return _polars.as_declared(loaded, self.declared_type)
+            return _polars.as_declared(loaded, context.declared_type)
         try:
             frame: pd.DataFrame = pd.read_csv(source, sep=self.sep, encoding=self.encoding)
         except pd.errors.EmptyDataError:
@@ -168,11 +140,16 @@ class JsonFormat(_PandasFormat):
     def accepts(self, obj: Any) -> bool:
         return isinstance(obj, (pd.DataFrame, pd.Series, Mapping))
 
-    def dump(self, obj: pd.DataFrame | pd.Series | Mapping[Any, Any], fp: IO[bytes]) -> None:
+    def dump(
+        self,
+        obj: pd.DataFrame | pd.Series | Mapping[Any, Any],
+        fp: IO[bytes],
+        context: FormatContext,
+    ) -> None:
         frame = pd.DataFrame.from_dict(dict(obj)) if isinstance(obj, Mapping) else obj
         frame.to_json(fp, orient=self.orient, lines=self.lines)
 
-    def load(self, fp: IO[bytes]) -> pd.DataFrame:
+    def load(self, fp: IO[bytes], context: FormatContext) -> pd.DataFrame:
         try:
             loaded: pd.DataFrame = pd.read_json(fp, orient=self.orient, lines=self.lines)
         except pd.errors.EmptyDataError:
@@ -189,20 +166,20 @@ class NdjsonFormat(JsonFormat):
     def accepts(self, obj: Any) -> bool:
         return super().accepts(obj) or _is_polars_frame(obj)
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         if _is_polars_frame(obj):
             from gokart_pandas import _polars
 
-            _polars.dump_ndjson(obj, fp, _local_path(fp, write=True))
+            _polars.dump_ndjson(obj, fp, context.local_path)
             return
-        super().dump(obj, fp)
+        super().dump(obj, fp, context)
 
-    def load(self, fp: IO[bytes]) -> Any:
-        if _declares_polars(self.declared_type):
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
+        if _declares_polars(context.declared_type):
             from gokart_pandas import _polars
 
-            return _polars.as_declared(_polars.load_ndjson(fp), self.declared_type)
-        return super().load(fp)
+            return _polars.as_declared(_polars.load_ndjson(fp), context.declared_type)
+        return super().load(fp, context)
 
     @property
     def orient(self) -> Any:
@@ -219,25 +196,25 @@ class ParquetFormat(_PandasFormat):
             return _has_string_column_names(obj)
         return _is_polars_frame(obj)
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         if _is_polars_frame(obj):
             from gokart_pandas import _polars
 
-            _polars.dump_parquet(obj, fp, _local_path(fp, write=True), self.options)
+            _polars.dump_parquet(obj, fp, context.local_path, self.options)
             return
         # pandas' default codec unless asked otherwise (gokart hard-coded the slow gzip).
         kwargs: dict[str, Any] = {}
         if "compression" in self.options:
             kwargs["compression"] = self.options["compression"]
         # pyarrow writes a path natively, a file object through Python.
-        obj.to_parquet(_local_path(fp, write=True) or fp, engine="pyarrow", index=False, **kwargs)
+        obj.to_parquet(context.local_path or fp, engine="pyarrow", index=False, **kwargs)
 
-    def load(self, fp: IO[bytes]) -> Any:
-        source = _local_path(fp, write=False) or fp
-        if _declares_polars(self.declared_type):
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
+        source = context.local_path or fp
+        if _declares_polars(context.declared_type):
             from gokart_pandas import _polars
 
-            return _polars.as_declared(_polars.load_parquet(source), self.declared_type)
+            return _polars.as_declared(_polars.load_parquet(source), context.declared_type)
         frame: pd.DataFrame = pd.read_parquet(source, engine="pyarrow")
         return frame
 
@@ -266,18 +243,18 @@ class FeatherFormat(_PandasFormat):
             return _has_string_column_names(obj)
         return _is_polars_frame(obj)
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         if _is_polars_frame(obj):
             # polars has no index: no index column (pandas loads a RangeIndex).
             from gokart_pandas import _polars
 
-            _polars.dump_feather(obj, fp, _local_path(fp, write=True))
+            _polars.dump_feather(obj, fp, context.local_path)
             return
         frame = obj
         # A default RangeIndex needs no column: it is what every reader (gokart too) gives back.
         if self.store_index and not _is_default_index(obj.index):
             frame = self._with_index_column(obj)
-        frame.to_feather(_local_path(fp, write=True) or fp)
+        frame.to_feather(context.local_path or fp)
 
     @staticmethod
     def _with_index_column(obj: pd.DataFrame) -> pd.DataFrame:
@@ -304,14 +281,14 @@ class FeatherFormat(_PandasFormat):
         frame.index = pd.RangeIndex(len(frame))
         return frame
 
-    def load(self, fp: IO[bytes]) -> Any:
-        if _declares_polars(self.declared_type):
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
+        if _declares_polars(context.declared_type):
             from gokart_pandas import _polars
 
             loaded = _polars.load_feather(fp, store_index=self.store_index)
-            return _polars.as_declared(loaded, self.declared_type)
+            return _polars.as_declared(loaded, context.declared_type)
         # A path lets pyarrow read natively, not through Python's file object.
-        frame: pd.DataFrame = pd.read_feather(_local_path(fp, write=False) or fp)
+        frame: pd.DataFrame = pd.read_feather(context.local_path or fp)
         if not self.store_index:
             return frame
         # gokart restores from the last column with the prefix.

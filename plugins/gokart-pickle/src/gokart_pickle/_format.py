@@ -17,7 +17,7 @@ import pickle
 import types
 from typing import IO, Any, ClassVar
 
-from gokart_core.plugin_api import Format
+from gokart_core.plugin_api import Format, FormatContext
 
 #: Protocol 5 (Python 3.8+) pickles large buffers out of the way of the byte stream.
 DEFAULT_PROTOCOL = 5
@@ -47,7 +47,7 @@ class PickleFormat(Format):
     name: ClassVar[str] = "pickle"
     binary: ClassVar[bool] = True
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         protocol = int(self.options.get("protocol", DEFAULT_PROTOCOL))
         try:
             _Pickler(fp, protocol=protocol).dump(obj)
@@ -65,7 +65,7 @@ class PickleFormat(Format):
             except Exception:
                 raise exc from None
 
-    def load(self, fp: IO[bytes]) -> Any:
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
         try:
             return pickle.load(fp)
         except (pickle.UnpicklingError, AttributeError, ImportError, TypeError, EOFError) as exc:

@@ -33,7 +33,7 @@ import numbers
 from collections.abc import Iterable
 from typing import IO, Any, ClassVar
 
-from gokart_core.plugin_api import Format
+from gokart_core.plugin_api import Format, FormatContext
 
 ACCEPTED = "a str, or a list or tuple of str and numbers (written one item a line)"
 
@@ -72,10 +72,10 @@ class TextFormat(Format):
     def accepts(self, obj: Any) -> bool:
         return accepts_text(obj)
 
-    def dump(self, obj: Any, fp: IO[str]) -> None:
+    def dump(self, obj: Any, fp: IO[str], context: FormatContext) -> None:
         write_lines(obj, fp)
 
-    def load(self, fp: IO[str]) -> list[str]:
+    def load(self, fp: IO[str], context: FormatContext) -> list[str]:
         return read_lines(fp)
 
 
@@ -93,7 +93,7 @@ class GzipTextFormat(Format):
     def accepts(self, obj: Any) -> bool:
         return accepts_text(obj)
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         level = int(self.options.get("compresslevel", 9))
         with (
             gzip.GzipFile(filename="", mode="wb", fileobj=fp, compresslevel=level, mtime=0) as gz,
@@ -101,7 +101,7 @@ class GzipTextFormat(Format):
         ):
             write_lines(obj, text)
 
-    def load(self, fp: IO[bytes]) -> list[str]:
+    def load(self, fp: IO[bytes], context: FormatContext) -> list[str]:
         with (
             gzip.GzipFile(mode="rb", fileobj=fp) as gz,
             io.TextIOWrapper(gz, encoding=self.encoding, newline="") as text,

@@ -27,7 +27,7 @@ from typing import IO, Any, ClassVar
 import defusedxml  # type: ignore[import-untyped]
 import defusedxml.ElementTree  # type: ignore[import-untyped]
 
-from gokart_core.plugin_api import Format
+from gokart_core.plugin_api import Format, FormatContext
 
 
 class UnsafeXmlError(ValueError):
@@ -44,11 +44,11 @@ class XmlFormat(Format):
             return ET.iselement(obj.getroot())
         return isinstance(obj, ET.Element)
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         tree = obj if isinstance(obj, ET.ElementTree) else ET.ElementTree(obj)
         tree.write(fp, encoding=self.encoding, xml_declaration=True)
 
-    def load(self, fp: IO[bytes]) -> ET.ElementTree:
+    def load(self, fp: IO[bytes], context: FormatContext) -> ET.ElementTree:
         encoding = self.options.get("encoding")
         if encoding is not None:
             # Decoded here, so that encodings expat lacks (cp932, shift_jis, gbk) load too.

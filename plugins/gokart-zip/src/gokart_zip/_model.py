@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, ClassVar
 
-from gokart_core.plugin_api import Format
+from gokart_core.plugin_api import Format, FormatContext
 from gokart_zip._safe_zip import ZipLimits, extract_safely, zip_folder
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class ModelZipFormat(Format):
             if os.path.lexists(folder):
                 logger.warning("could not remove the temporary folder %s", folder)
 
-    def dump(self, obj: Any, fp: IO[bytes]) -> None:
+    def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         with self.temporary_folder() as folder:
             content = os.path.join(folder, "content")
             os.mkdir(content)
@@ -103,7 +103,7 @@ class ModelZipFormat(Format):
             with open(staged, "rb") as src:
                 shutil.copyfileobj(src, fp, _CHUNK)
 
-    def load(self, fp: IO[bytes]) -> Any:
+    def load(self, fp: IO[bytes], context: FormatContext) -> Any:
         with self.temporary_folder() as folder:
             content = os.path.join(folder, "content")
             os.mkdir(content)
