@@ -2,7 +2,8 @@
 
 A format plugin subclasses :class:`Format` and registers it in ``gokart_register_formats``; a
 storage plugin answers ``gokart_get_filesystem`` (merging its config section with a task's
-``storage_options``); a lock plugin answers ``gokart_make_target_lock`` and
+``storage_options``) and, for an object store, ``gokart_atomic_writer`` (:class:`ObjectStore`
+does both); a lock plugin answers ``gokart_make_target_lock`` and
 ``gokart_make_run_lock`` (told a key and :class:`LockSettings`). Each hook is marked with
 :data:`hookimpl`; the contracts are in :mod:`gokart_core.plugin.spec`. A plugin imports nothing
 else from gokart-core: what is here is kept stable for plugins, the rest may move.
@@ -21,6 +22,7 @@ from gokart_core.errors import (
 )
 from gokart_core.format import Format, FormatChoice, FormatContext
 from gokart_core.locks.settings import LockSettings
+from gokart_core.object_store import ObjectStore, commit_on_success
 from gokart_core.plugin.markers import hookimpl
 from gokart_core.registry import FormatRegistry
 from gokart_core.storage import atomic_write, is_local, merge_storage_options, thaw
@@ -35,10 +37,12 @@ __all__ = [
     "LoadError",
     "LockError",
     "LockSettings",
+    "ObjectStore",
     "PluginNotInstalledError",
     "TaskLockException",
     "UnsupportedObjectError",
     "atomic_write",
+    "commit_on_success",
     "hookimpl",
     "is_local",
     "merge_storage_options",

@@ -1,11 +1,12 @@
 """Filesystem I/O for targets: atomic writes on any fsspec filesystem, and the existence cache.
 
 Atomic means a reader never sees a partly written file at the target's path, whatever happens to
-the writer (an exception, SIGKILL, a full disk):
+the writer (an exception, SIGKILL, a full disk). :func:`atomic_write` asks the
+``gokart_atomic_writer`` hook, so that a storage plugin writes the way its store publishes
+(gokart-s3 and gokart-gcs: ``open(..., autocommit=False)``, then ``commit()`` or ``discard()``,
+through :mod:`gokart_core.object_store`). Core's own way, :func:`default_atomic_write`:
 
 - local disk: write a temporary file beside the target, then ``os.replace`` it over the target;
-- object stores whose files publish on commit (s3, gcs, azure): ``open(..., autocommit=False)``,
-  then ``commit()`` on success or ``discard()`` on failure;
 - any other filesystem (``memory://``, sftp, ...): write a hidden temporary file beside the
   target, then ``fs.mv`` it.
 
@@ -20,7 +21,7 @@ import os
 import posixpath
 import secrets
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from typing import IO, Any
 
@@ -29,17 +30,10 @@ from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
 from gokart_core.forksafe import filesystem_key
-
-#: Protocols whose files become visible only when committed (multipart uploads and the like).
-COMMIT_ON_CLOSE_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl"})
+from gokart_core.plugin.manager import get_plugins
 
 #: Buffer size for local writes: fewer system calls for formats that write in small pieces.
 LOCAL_BUFFER_SIZE = 1 << 20
-
-
-def _protocols(fs: AbstractFileSystem) -> tuple[str, ...]:
-    protocol = fs.protocol
-    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
 def is_local(fs: AbstractFileSystem) -> bool:
@@ -63,14 +57,17 @@ def temporary_name(path: str) -> str:
     return posixpath.join(head, f".{tail[:200]}.{secrets.token_hex(6)}.tmp")
 
 
+def atomic_write(fs: AbstractFileSystem, path: str) -> AbstractContextManager[IO[bytes]]:
+    """Open ``path`` for binary writing; publish it only if the ``with`` block succeeds (the
+    ``gokart_atomic_writer`` hook: a storage plugin's way, else :func:`default_atomic_write`)."""
+    return get_plugins().atomic_writer(fs, path)
+
+
 @contextmanager
-def atomic_write(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
-    """Open ``path`` for binary writing; publish it only if the ``with`` block succeeds."""
+def default_atomic_write(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
+    """Core's atomic write: a temporary file beside the target, then renamed over it."""
     if is_local(fs):
         with _atomic_write_local(path) as fp:
-            yield fp
-    elif COMMIT_ON_CLOSE_PROTOCOLS.intersection(_protocols(fs)):
-        with _atomic_write_commit(fs, path) as fp:
             yield fp
     else:
         with _atomic_write_move(fs, path) as fp:
@@ -94,44 +91,6 @@ def _atomic_write_local(path: str) -> Iterator[IO[bytes]]:
         with contextlib.suppress(OSError, ValueError):
             os.unlink(tmp)
         raise
-
-
-@contextmanager
-def _atomic_write_commit(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]:
-    fp = fs.open(path, "wb", autocommit=False)
-    try:
-        yield fp
-        if _s3fs_all_in_memory(fp):
-            # Nothing was sent yet: s3fs's commit publishes the buffer with one PUT, where
-            # closing first would make a multipart upload of one part (3 requests, and an
-            # upload left behind if the process dies between them).
-            fp.commit()
-            fp.closed = True
-            fs.invalidate_cache(path)
-        else:
-            fp.close()
-            fp.commit()
-    except BaseException:
-        # Abort the upload (a multipart upload left behind is invisible but kept, and billed).
-        # The server may be unreachable, which is what failed: whatever the abort raises, the
-        # original error is the one to report.
-        with contextlib.suppress(Exception):
-            fp.discard()
-        # A discarded file must never be closed again: fsspec's ``__del__`` would close it,
-        # which starts a new multipart upload (and fails on the dropped buffer, leaving it).
-        with contextlib.suppress(Exception):
-            fp.closed = True
-        raise
-
-
-def _s3fs_all_in_memory(fp: Any) -> bool:
-    """Whether ``fp`` is an s3fs file that has sent nothing yet (its data all buffered)."""
-    return (
-        type(fp).__module__.partition(".")[0] == "s3fs"
-        and getattr(fp, "offset", 0) is None
-        and not getattr(fp, "parts", None)
-        and getattr(fp, "buffer", None) is not None
-    )
 
 
 @contextmanager

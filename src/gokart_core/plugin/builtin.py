@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import fsspec.core
 
+from gokart_core import storage
 from gokart_core.errors import PluginNotInstalledError
 from gokart_core.plugin.install_hints import pip_install
 from gokart_core.plugin.markers import hookimpl
@@ -33,6 +34,13 @@ def gokart_get_filesystem(
 ) -> tuple[AbstractFileSystem, str]:
     fs, path = fsspec.core.url_to_fs(url, **storage_options)
     return fs, path
+
+
+@hookimpl(trylast=True)
+def gokart_atomic_writer(
+    fs: AbstractFileSystem, path: str
+) -> contextlib.AbstractContextManager[IO[bytes]]:
+    return storage.default_atomic_write(fs, path)
 
 
 def _no_lock(key: str, settings: LockSettings) -> contextlib.AbstractContextManager[Any]:

@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import pluggy
 
@@ -115,6 +115,12 @@ class Plugins:
             self.pm.hook.gokart_get_filesystem(url=url, storage_options=storage_options),
         )
         return forksafe.own_filesystem(fs), path
+
+    def atomic_writer(self, fs: AbstractFileSystem, path: str) -> AbstractContextManager[IO[bytes]]:
+        return cast(
+            "AbstractContextManager[IO[bytes]]",
+            self.pm.hook.gokart_atomic_writer(fs=fs, path=path),
+        )
 
     def make_target_lock(self, key: str, settings: LockSettings) -> AbstractContextManager[Any]:
         return cast(

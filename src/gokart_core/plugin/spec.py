@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from gokart_core.plugin.markers import hookspec
 
@@ -63,6 +63,22 @@ def gokart_get_filesystem(
     ``fsspec.core.url_to_fs(url, **storage_options)``: a new protocol belongs in fsspec's own
     ``fsspec.specs`` entry points, not here. Implement this hook to share a configured
     filesystem instance, or to rewrite URLs.
+    """
+
+
+@hookspec(firstresult=True)
+def gokart_atomic_writer(
+    fs: AbstractFileSystem, path: str
+) -> AbstractContextManager[IO[bytes]] | None:
+    """Return a context manager that opens ``path`` on ``fs`` for binary writing and publishes
+    the file there only when the ``with`` block succeeds (firstresult).
+
+    A reader must never see a partly written file at ``path``, whatever happens to the writer:
+    an exception in the block, SIGKILL, a full disk; a failed write leaves ``path`` as it was
+    and nothing else behind. Implement it for the filesystems of your storage plugin whose files
+    publish on commit (see :mod:`gokart_core.object_store`). Return ``None`` for other
+    filesystems; the builtin (trylast) writes a temporary file beside ``path`` and renames it:
+    ``os.replace`` on local disk, ``fs.mv`` elsewhere.
     """
 
 

@@ -8,6 +8,9 @@ storage options, the second winning:
 2. the task's ``storage_options`` parameter (a JSON dict: per task, on the command line as
    ``--storage-options '{"token": "anon"}'``, or in ``[TaskOnKart]`` for every task).
 
+Writes publish on commit (``gokart_atomic_writer``): a failed dump aborts its upload and
+leaves nothing at the target's key.
+
 Everything else (application default credentials, the metadata server on GCE) is gcsfs's and
 google-auth's usual lookup. Other protocols are left to the next implementation (core's
 builtin: ``fsspec.core.url_to_fs``).
@@ -17,17 +20,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager
+from typing import IO, TYPE_CHECKING, Any
 
 import fsspec.core
 import luigi
 
-from gokart_core.plugin_api import hookimpl, merge_storage_options, thaw
+from gokart_core.plugin_api import ObjectStore, hookimpl, merge_storage_options, thaw
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
 __all__ = [
+    "gokart_atomic_writer",
     "gokart_gcs",
     "gokart_get_filesystem",
     "merge_storage_options",
@@ -83,14 +88,7 @@ def _custom_endpoint(options: Mapping[str, Any]) -> bool:
     return bool(options.get("endpoint_url")) or emulator not in ("", "default")
 
 
-@hookimpl
-def gokart_get_filesystem(
-    url: str, storage_options: Mapping[str, Any]
-) -> tuple[AbstractFileSystem, str] | None:
-    protocol = url.split("://", 1)[0].lower() if "://" in url else ""
-    if protocol not in PROTOCOLS:
-        return None
-    options = merge_storage_options(storage_options_from_config(), storage_options)
+def _make_filesystem(url: str, options: dict[str, Any]) -> tuple[AbstractFileSystem, str]:
     if _custom_endpoint(options):
         # Recent gcsfs picks a filesystem that first asks Google's gRPC Storage Control API
         # for each bucket's layout (zonal, hierarchical). An emulator or proxy speaks only the
@@ -104,3 +102,22 @@ def gokart_get_filesystem(
     # options shares one gcsfs instance (and its HTTP session).
     fs, path = fsspec.core.url_to_fs(url, **options)
     return fs, path
+
+
+_STORE = ObjectStore(
+    PROTOCOLS, options_from_config=storage_options_from_config, make_filesystem=_make_filesystem
+)
+
+
+@hookimpl
+def gokart_get_filesystem(
+    url: str, storage_options: Mapping[str, Any]
+) -> tuple[AbstractFileSystem, str] | None:
+    return _STORE.filesystem(url, storage_options)
+
+
+@hookimpl
+def gokart_atomic_writer(
+    fs: AbstractFileSystem, path: str
+) -> AbstractContextManager[IO[bytes]] | None:
+    return _STORE.atomic_writer(fs, path)
