@@ -20,7 +20,7 @@ import luigi.interface
 import luigi.task_register
 import luigi.worker
 
-from gokart_core import storage
+from gokart_core import luigi_internals, storage
 from gokart_core.errors import ProcessLocalStorageError, TaskLockException
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.progress import build_progress
@@ -97,11 +97,13 @@ def _drop_redefined_task_classes() -> None:
     of the same name stay ambiguous, as luigi says. gokart drops every user class instead,
     which breaks name lookups (dynamic dependencies).
     """
-    register = luigi.task_register.Register
+    classes = luigi_internals.registered_task_classes()
     newest: dict[tuple[str, str], type] = {}
-    for cls in register._reg:
+    for cls in classes:
         newest[(cls.__module__, cls.__qualname__)] = cls
-    register._reg = [c for c in register._reg if newest[(c.__module__, c.__qualname__)] is c]
+    luigi_internals.set_registered_task_classes(
+        [c for c in classes if newest[(c.__module__, c.__qualname__)] is c]
+    )
 
 
 @overload
@@ -246,7 +248,7 @@ def _failure_message(result: Any, raised: dict[str, list[BaseException]]) -> str
         lines.append(f"  {task_id}: {type(errors[-1]).__name__}: {errors[-1]}")
     if not raised:
         # Failures in worker child processes (workers>1) are known only by task id.
-        summary = luigi.execution_summary._summary_dict(result.worker)
+        summary = luigi_internals.summary_of(result.worker)
         for key in ("failed", "scheduling_error"):
             lines.extend(f"  {t.task_id}: {key.replace('_', ' ')}" for t in summary.get(key, ()))
     lines.append(result.summary_text)

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 import luigi
 import luigi.task
 
+from gokart_core import luigi_internals
+
 TaskClass = TypeVar("TaskClass", bound=type)
 
 
@@ -37,7 +39,7 @@ def inherits_config_params(
         if not (isinstance(task_class, type) and issubclass(task_class, luigi.Task)):
             raise TypeError(f"inherits_config_params decorates task classes, not {task_class!r}")
 
-        @luigi.task._task_wraps(task_class)
+        @luigi_internals.task_wraps(task_class)
         class Wrapped(task_class):  # type: ignore[valid-type,misc]
             @classmethod
             def get_param_values(

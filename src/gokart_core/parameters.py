@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 import luigi
 import luigi.task_register
-from luigi.parameter import _no_value
+
+from gokart_core.luigi_internals import NO_VALUE
 
 if TYPE_CHECKING:
     from gokart_core.task import TaskOnKart
@@ -174,7 +175,7 @@ class TaskInstanceParameter(luigi.Parameter[_TaskT]):
     @overload
     def __init__(self, expected_type: type[_TaskT], default: Any = ..., **kwargs: Any) -> None: ...
     def __init__(
-        self, expected_type: type[Any] | None = None, default: Any = _no_value, **kwargs: Any
+        self, expected_type: type[Any] | None = None, default: Any = NO_VALUE, **kwargs: Any
     ) -> None:
         self.expected_type: type = _check_type(expected_type, "expected_type")
         super().__init__(default=default, **kwargs)
@@ -215,7 +216,7 @@ class ListTaskInstanceParameter(luigi.Parameter[tuple[_TaskT, ...]]):
     def __init__(
         self,
         expected_elements_type: type[Any] | None = None,
-        default: Any = _no_value,
+        default: Any = NO_VALUE,
         **kwargs: Any,
     ) -> None:
         self.expected_elements_type: type = _check_type(

@@ -30,6 +30,8 @@ import luigi.configuration
 import luigi.interface
 from luigi.task_status import DONE, FAILED, PENDING, RUNNING, UNKNOWN
 
+from gokart_core import luigi_internals
+
 if TYPE_CHECKING:
     from tqdm import tqdm
 
@@ -111,7 +113,7 @@ class BuildProgress:
 
     def observe(self, factory: Any | None) -> _ObservedFactory:
         """Wrap a luigi worker-scheduler factory (``None``: luigi's default one)."""
-        return _ObservedFactory(factory or luigi.interface._WorkerSchedulerFactory(), self)
+        return _ObservedFactory(factory or luigi_internals.default_worker_scheduler_factory(), self)
 
     def on_add_task(self, task_id: str | None, status: str | None, family: str | None) -> None:
         if task_id is None or status is None or os.getpid() != self._pid:

@@ -31,7 +31,7 @@ import luigi
 import luigi.configuration
 from luigi.cmdline_parser import CmdlineParser
 
-from gokart_core import storage
+from gokart_core import luigi_internals, storage
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.task import SHARED_CONFIG_SECTION, TaskOnKart
 from gokart_core.tree import make_task_graph, make_task_info_as_tree_str
@@ -145,7 +145,7 @@ def tree_info_location(workspace_directory: str | None = None) -> tuple[str, dic
             for key in (name, name.replace("_", "-")):
                 if config.has_option(section, key):
                     return param.normalize(param.parse(config.get(section, key)))
-        return param.normalize(param._default)
+        return param.normalize(luigi_internals.default_of(param))
 
     workspace = (
         configured("workspace_directory") if workspace_directory is None else workspace_directory

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import luigi.task
 
-from gokart_core import forksafe, storage
+from gokart_core import forksafe, luigi_internals, storage
 from gokart_core.errors import PluginNotInstalledError, TargetNotFoundError, UnknownFormatError
 from gokart_core.format import FormatContext
 from gokart_core.plugin.manager import Plugins, get_plugins
@@ -268,5 +268,5 @@ def _configured_value(cls: type[TaskOnKart[Any]], name: str) -> Any:
         return shared[name]
     param = dict(cls.get_params())[name]
     family = cls.get_task_family()  # type: ignore[no-untyped-call]
-    value = param._get_value(family, name)  # the command line, its own section, the default
+    value = luigi_internals.lookup_value(param, family, name)
     return param.normalize(value)

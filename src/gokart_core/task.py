@@ -16,7 +16,7 @@ import luigi.configuration
 import luigi.task
 from luigi.cmdline_parser import CmdlineParser
 
-from gokart_core import supplementary_logs, task_definition
+from gokart_core import luigi_internals, supplementary_logs, task_definition
 from gokart_core.format import Format
 from gokart_core.locks.keys import make_lock_key
 from gokart_core.locks.run_lock import run_lock_wanted, with_run_lock
@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 U = TypeVar("U")  # the output type of an upstream task, in load()
 TaskT = TypeVar("TaskT", bound="TaskOnKart[Any]")
-
-_NO_VALUE = luigi.parameter._no_value
 
 #: The luigi config section whose values apply to every TaskOnKart subclass.
 SHARED_CONFIG_SECTION = "TaskOnKart"
@@ -191,8 +189,8 @@ class TaskOnKart(luigi.Task, Generic[T]):
         for name, param in params:
             if name in kwargs:
                 value = param.normalize(kwargs[name])
-            elif param._config_path is None and param._default is not _NO_VALUE:
-                value = param.normalize(param._default)
+            elif luigi_internals.has_plain_default(param):
+                value = param.normalize(luigi_internals.default_of(param))
             else:  # a required parameter, or one with a deprecated config path: luigi's errors
                 return list(super().get_param_values(params, args, kwargs))
             # as luigi does: lists and sets become tuples, so that values hash
@@ -219,7 +217,9 @@ class TaskOnKart(luigi.Task, Generic[T]):
             name = key.replace("-", "_")
             if name not in params or name in kwargs or name in own:
                 continue
-            if cmdline is not None and _given_on_cmdline(cmdline, params[name], name, own_section):
+            if cmdline is not None and luigi_internals.given_on_cmdline(
+                cmdline, params[name], name, own_section
+            ):
                 continue
             kwargs[name] = params[name].parse(config.get(SHARED_CONFIG_SECTION, key))
 
@@ -611,11 +611,6 @@ def declared_output_type(cls: type) -> Any:
                 (arg,) = typing.get_args(base)
                 return None if isinstance(arg, TypeVar) or arg is Any else arg
     return None
-
-
-def _given_on_cmdline(cmdline: CmdlineParser, param: Any, name: str, family: str) -> bool:
-    dest = param._parser_global_dest(name, family)
-    return getattr(cmdline.known_args, dest, None) is not None
 
 
 def _frozen(options: Mapping[str, Any] | None) -> Any:

@@ -1,0 +1,75 @@
+"""Every use of luigi's private names, in one module: what gokart-core relies on beyond luigi's
+public API, and why. A luigi upgrade that changes any of these breaks here, and only here.
+
+Tested against the luigi that ``pyproject.toml`` admits (``luigi>=3.5``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import luigi
+import luigi.execution_summary
+import luigi.interface
+import luigi.parameter
+import luigi.task
+import luigi.task_register
+from luigi.cmdline_parser import CmdlineParser
+
+#: luigi's marker of a parameter without a default (a public default cannot be told apart
+#: from "no default" otherwise); also the default of our parameters' ``default`` argument.
+NO_VALUE: Any = luigi.parameter._no_value
+
+
+def default_of(param: luigi.Parameter) -> Any:
+    """The default a parameter was declared with (``NO_VALUE`` when it has none)."""
+    return param._default
+
+
+def has_plain_default(param: luigi.Parameter) -> bool:
+    """Whether ``param`` has a default and no (deprecated) ``config_path`` to look elsewhere:
+    with no command line and no config section of its task, its value is that default."""
+    return param._config_path is None and param._default is not NO_VALUE
+
+
+def given_on_cmdline(
+    cmdline: CmdlineParser, param: luigi.Parameter, name: str, family: str
+) -> bool:
+    """Whether the command line set ``--{family}-{name}`` (or ``--name`` for the root task)."""
+    dest = param._parser_global_dest(name, family)
+    return getattr(cmdline.known_args, dest, None) is not None
+
+
+def lookup_value(param: luigi.Parameter, family: str, name: str) -> Any:
+    """luigi's own lookup of a parameter left out: the command line, the task's config section,
+    then the default."""
+    return param._get_value(family, name)
+
+
+def default_worker_scheduler_factory() -> Any:
+    """The factory ``luigi.build`` uses when given none: to wrap it rather than replace it."""
+    return luigi.interface._WorkerSchedulerFactory()
+
+
+def registered_task_classes() -> list[type]:
+    """luigi's registry of task classes, in registration order (what name lookups search)."""
+    return list(luigi.task_register.Register._reg)
+
+
+def set_registered_task_classes(classes: list[type]) -> None:
+    luigi.task_register.Register._reg = list(classes)
+
+
+def summary_of(worker: Any) -> dict[str, Any]:
+    """The tasks of a finished build by state (``failed``, ``scheduling_error``, ...), as luigi's
+    own summary groups them."""
+    summary: dict[str, Any] = luigi.execution_summary._summary_dict(worker)
+    return summary
+
+
+def task_wraps(task_class: type) -> Callable[[type], type]:
+    """luigi's ``functools.wraps`` for a task class that subclasses ``task_class``: it keeps the
+    family name, module and docstring, so that the subclass is the same task to luigi."""
+    wraps: Callable[[type], type] = luigi.task._task_wraps(task_class)
+    return wraps
