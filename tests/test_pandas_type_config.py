@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import gokart_core as gokart
-from gokart_core.pandas_type_config import PandasTypeConfig, PandasTypeError, config_for
+from gokart_core.task.pandas_type_config import PandasTypeConfig, PandasTypeError, config_for
 
 
 @pytest.fixture(autouse=True)
@@ -183,7 +183,7 @@ def test_core_does_not_import_pandas_for_the_check() -> None:
         "    def type_dict(cls): return {'a': int}\n"
         "class K(gokart.TaskOnKart):\n"
         "    task_namespace = 'x'\n"
-        "from gokart_core.pandas_type_config import check_dump_types\n"
+        "from gokart_core.task.pandas_type_config import check_dump_types\n"
         "check_dump_types(K(), {'a': 'x'})\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
     )

@@ -15,7 +15,7 @@ import luigi
 import pytest
 
 import gokart_core as gokart
-from gokart_core.parameters import GOKART_COMPATIBLE_NESTING, parse_task, serialize_task
+from gokart_core.task.task_parameters import GOKART_COMPATIBLE_NESTING, parse_task, serialize_task
 
 
 class PLeaf(gokart.TaskOnKart[int]):

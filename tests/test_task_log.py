@@ -22,9 +22,10 @@ import pytest
 import gokart_core as gokart
 import gokart_pickle
 import gokart_text
-from gokart_core import parameters, supplementary_logs
-from gokart_core.parameters import GOKART_COMPATIBLE_NESTING
 from gokart_core.plugin.manager import Plugins, use_plugin_manager
+from gokart_core.task import logs as supplementary_logs
+from gokart_core.task import task_parameters as parameters
+from gokart_core.task.task_parameters import GOKART_COMPATIBLE_NESTING
 from gokart_core.testing import builtins_only_plugin_manager
 
 from . import compat_logs, formats
@@ -158,7 +159,7 @@ def test_a_failed_run_logs_its_params_and_can_be_restored(
 ) -> None:
     # As gokart: parameters and module versions are written when the task starts, and the
     # failure logs the unique id, so the failed task can be recreated to debug it.
-    caplog.set_level(logging.INFO, logger="gokart_core.supplementary_logs")
+    caplog.set_level(logging.INFO, logger="gokart_core.task.logs")
     task = LogFailing(upstream=LogSlow(x=13, workspace_directory=ws), y=5, workspace_directory=ws)
     with pytest.raises(gokart.GokartBuildError):
         gokart.build(task, log_level=logging.INFO)
@@ -219,7 +220,7 @@ def test_a_log_format_not_installed_is_skipped_with_one_debug_line(
     ws: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # conftest's plugins have .pkl but no .txt
-    caplog.set_level(logging.DEBUG, logger="gokart_core.supplementary_logs")
+    caplog.set_level(logging.DEBUG, logger="gokart_core.task.logs")
     tasks = [LogSlow(x=i, workspace_directory=ws) for i in range(3)]
     for task in tasks:
         gokart.build(task)
@@ -256,7 +257,7 @@ def test_a_log_that_cannot_be_written_is_a_warning(
     warnings = [
         r.getMessage()
         for r in caplog.records
-        if r.levelno == logging.WARNING and r.name == "gokart_core.supplementary_logs"
+        if r.levelno == logging.WARNING and r.name == "gokart_core.task.logs"
     ]
     assert len(warnings) == len(KINDS)
     for kind in KINDS:  # each names the file it could not write

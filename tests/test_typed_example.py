@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import gokart_core as gokart
-from gokart_core.task import declared_output_type
+from gokart_core.task.targets import declared_output_type
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "typed_pipeline.py"

@@ -26,7 +26,8 @@ from gokart_core.plugin.manager import get_plugins
 from gokart_core.progress import build_progress
 from gokart_core.run_info import run_info_or_continue
 from gokart_core.storage import existence_cache
-from gokart_core.task import TaskOnKart, load_shaped
+from gokart_core.task import TaskOnKart
+from gokart_core.task.io import load_shaped
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,8 @@ from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core import luigi_internals, storage
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.task import SHARED_CONFIG_SECTION, TaskOnKart
+from gokart_core.task import TaskOnKart
+from gokart_core.task.lookup import SHARED_CONFIG_SECTION
 from gokart_core.tree import make_task_graph, make_task_info_as_tree_str
 
 TREE_MODES = ("simple", "all")

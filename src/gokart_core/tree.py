@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import luigi
 import luigi.task
 
-from gokart_core.parameters import ListTaskInstanceParameter, TaskInstanceParameter
 from gokart_core.task import TaskOnKart
+from gokart_core.task.task_parameters import ListTaskInstanceParameter, TaskInstanceParameter
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gokart_core import supplementary_logs
 from gokart_core.plugin.markers import hookimpl
+from gokart_core.task import logs as supplementary_logs
 
 if TYPE_CHECKING:
     from gokart_core.task import TaskOnKart

@@ -159,7 +159,7 @@ def dump_start_logs(task: TaskOnKart[Any]) -> None:
     _dump(
         task,
         {
-            "task_params": task.to_str_params(only_significant=True),  # type: ignore[no-untyped-call]
+            "task_params": task.to_str_params(only_significant=True),
             "module_versions": versions,
         },
     )
@@ -255,7 +255,7 @@ def restore(cls: type[TaskT], unique_id: str) -> TaskT:
             f"{cls.__name__}.restore({unique_id!r}): {path!r} holds "
             f"{type(params).__name__}, not a dict of parameters"
         )
-    restored: TaskT = cls.from_str_params(params)  # type: ignore[no-untyped-call]
+    restored: TaskT = cls.from_str_params(params)
     return restored
 
 
@@ -267,6 +267,15 @@ def _configured_value(cls: type[TaskOnKart[Any]], name: str) -> Any:
     if name in shared:
         return shared[name]
     param = dict(cls.get_params())[name]
-    family = cls.get_task_family()  # type: ignore[no-untyped-call]
+    family = cls.get_task_family()
     value = luigi_internals.lookup_value(param, family, name)
     return param.normalize(value)
+
+
+def read_log(task: TaskOnKart[Any], kind: str) -> Any:
+    """What ``task``'s last run logged as ``kind``, or None (no such log, or its format is not
+    installed)."""
+    target = log_target(task, kind)
+    if target is not None and target.exists():
+        return target.load()
+    return None

@@ -1,4 +1,4 @@
-"""Parameter types that gokart tasks use.
+"""Tasks as parameters: ``TaskInstanceParameter`` and ``ListTaskInstanceParameter``.
 
 A task given as a parameter (``TaskInstanceParameter``, ``ListTaskInstanceParameter``) serializes
 as gokart writes it, ``{"type": family, "params": hex of bz2 of the JSON of its significant str
@@ -16,20 +16,16 @@ still one string per distinct set of parameters, of constant size, but not parse
 from __future__ import annotations
 
 import bz2
-import datetime
 import hashlib
 import json
-import warnings
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import luigi
 import luigi.task_register
 
 from gokart_core.luigi_internals import NO_VALUE
-
-if TYPE_CHECKING:
-    from gokart_core.task import TaskOnKart
+from gokart_core.task.task import TaskOnKart
 
 #: Tasks nested deeper than this as parameters serialize as a digest (see the module docstring).
 GOKART_COMPATIBLE_NESTING = 200
@@ -38,26 +34,12 @@ _SERIALIZED = "_gokart_core_serialized"
 _NESTING = "_gokart_core_nesting"
 
 
-class ExplicitBoolParameter(luigi.BoolParameter):
-    """A bool parameter that takes an explicit value on the command line: ``--flag true``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["parsing"] = luigi.BoolParameter.EXPLICIT_PARSING
-        super().__init__(*args, **kwargs)
-
-
 # ------------------------------------------------------------------------------ tasks as values
-
-
-def _task_on_kart() -> type[TaskOnKart[Any]]:
-    from gokart_core.task import TaskOnKart
-
-    return TaskOnKart
 
 
 def _check_type(expected: Any, what: str) -> type:
     if expected is None:
-        return _task_on_kart()
+        return TaskOnKart
     if not isinstance(expected, type):
         raise TypeError(f"{what} must be a type, not {type(expected).__name__}: {expected!r}")
     return expected
@@ -245,80 +227,10 @@ class ListTaskInstanceParameter(luigi.Parameter[tuple[_TaskT, ...]]):
                 )
 
 
-# ------------------------------------------------------------------------------ other values
-
-
-S = TypeVar("S", bound="Serializable")
-
-
-class Serializable(Protocol):
-    """What ``SerializableParameter`` needs of its objects (gokart's protocol)."""
-
-    def gokart_serialize(self) -> str:
-        """The object as a string; leave out fields whose changes should not change ids."""
-        ...
-
-    @classmethod
-    def gokart_deserialize(cls: type[S], s: str) -> S:
-        """The object from what ``gokart_serialize`` wrote."""
-        ...
-
-
-class SerializableParameter(luigi.Parameter):
-    """An object of ``object_type`` that serializes itself (``gokart_serialize`` and the
-    classmethod ``gokart_deserialize``)."""
-
-    def __init__(self, object_type: type[Serializable], *args: Any, **kwargs: Any) -> None:
-        self._object_type = object_type
-        super().__init__(*args, **kwargs)
-
-    def parse(self, x: Any) -> Any:
-        if isinstance(x, self._object_type):
-            return x
-        return self._object_type.gokart_deserialize(x)
-
-    def serialize(self, x: Any) -> str:
-        return str(x.gokart_serialize())
-
-
-class ZonedDateSecondParameter(luigi.Parameter):
-    """A timezone-aware ``datetime`` to the second, ISO 8601: ``2013-07-10T19:07:38+09:00``.
-
-    A trailing ``Z`` means UTC. A value without a timezone is accepted with a warning.
-    Microseconds are dropped.
-    """
-
-    def parse(self, x: Any) -> datetime.datetime:
-        if isinstance(x, datetime.datetime):
-            return x
-        text = str(x)
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        value = datetime.datetime.fromisoformat(text)
-        if value.tzinfo is None:
-            warnings.warn(
-                f"{x!r} has no timezone; luigi.DateSecondParameter is meant for naive datetimes",
-                stacklevel=2,
-            )
-        return value
-
-    def serialize(self, x: Any) -> str:
-        return str(x.isoformat())
-
-    def normalize(self, x: Any) -> Any:
-        if isinstance(x, datetime.datetime):
-            return x.replace(microsecond=0)
-        return x
-
-
 __all__ = [
     "GOKART_COMPATIBLE_NESTING",
-    "ExplicitBoolParameter",
     "ListTaskInstanceParameter",
-    "Serializable",
-    "SerializableParameter",
     "TaskInstanceParameter",
-    "ZonedDateSecondParameter",
     "parse_task",
     "serialize_task",
 ]

@@ -68,7 +68,7 @@ class PandasTypeConfig(luigi.Config):
 def config_for(namespace: str | None) -> type[PandasTypeConfig] | None:
     """The config that applies to tasks of ``namespace``: the last one defined for it."""
     for config in reversed(PandasTypeConfig._subclasses):
-        if config.get_task_namespace() == namespace:  # type: ignore[no-untyped-call]
+        if config.get_task_namespace() == namespace:
             return config
     return None
 
@@ -80,7 +80,7 @@ def check_dump_types(task: TaskOnKart[Any], obj: Any) -> None:
     pd = sys.modules.get("pandas")
     if pd is None or not isinstance(obj, pd.DataFrame):
         return
-    config = config_for(type(task).get_task_namespace())  # type: ignore[no-untyped-call]
+    config = config_for(type(task).get_task_namespace())
     if config is None:
         return
     try:

@@ -1,0 +1,88 @@
+"""Parameter types of gokart that hold plain values (tasks as values: ``task_parameters``)."""
+
+from __future__ import annotations
+
+import datetime
+import warnings
+from typing import Any, Protocol, TypeVar
+
+import luigi
+
+
+class ExplicitBoolParameter(luigi.BoolParameter):
+    """A bool parameter that takes an explicit value on the command line: ``--flag true``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["parsing"] = luigi.BoolParameter.EXPLICIT_PARSING
+        super().__init__(*args, **kwargs)
+
+
+S = TypeVar("S", bound="Serializable")
+
+
+class Serializable(Protocol):
+    """What ``SerializableParameter`` needs of its objects (gokart's protocol)."""
+
+    def gokart_serialize(self) -> str:
+        """The object as a string; leave out fields whose changes should not change ids."""
+        ...
+
+    @classmethod
+    def gokart_deserialize(cls: type[S], s: str) -> S:
+        """The object from what ``gokart_serialize`` wrote."""
+        ...
+
+
+class SerializableParameter(luigi.Parameter):
+    """An object of ``object_type`` that serializes itself (``gokart_serialize`` and the
+    classmethod ``gokart_deserialize``)."""
+
+    def __init__(self, object_type: type[Serializable], *args: Any, **kwargs: Any) -> None:
+        self._object_type = object_type
+        super().__init__(*args, **kwargs)
+
+    def parse(self, x: Any) -> Any:
+        if isinstance(x, self._object_type):
+            return x
+        return self._object_type.gokart_deserialize(x)
+
+    def serialize(self, x: Any) -> str:
+        return str(x.gokart_serialize())
+
+
+class ZonedDateSecondParameter(luigi.Parameter):
+    """A timezone-aware ``datetime`` to the second, ISO 8601: ``2013-07-10T19:07:38+09:00``.
+
+    A trailing ``Z`` means UTC. A value without a timezone is accepted with a warning.
+    Microseconds are dropped.
+    """
+
+    def parse(self, x: Any) -> datetime.datetime:
+        if isinstance(x, datetime.datetime):
+            return x
+        text = str(x)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        value = datetime.datetime.fromisoformat(text)
+        if value.tzinfo is None:
+            warnings.warn(
+                f"{x!r} has no timezone; luigi.DateSecondParameter is meant for naive datetimes",
+                stacklevel=2,
+            )
+        return value
+
+    def serialize(self, x: Any) -> str:
+        return str(x.isoformat())
+
+    def normalize(self, x: Any) -> Any:
+        if isinstance(x, datetime.datetime):
+            return x.replace(microsecond=0)
+        return x
+
+
+__all__ = [
+    "ExplicitBoolParameter",
+    "Serializable",
+    "SerializableParameter",
+    "ZonedDateSecondParameter",
+]
