@@ -6,7 +6,7 @@ import json
 from typing import IO, Any, ClassVar
 
 from gokart_core import Format, FormatRegistry, hookimpl
-from gokart_core.format import FormatContext
+from gokart_core.target.format import FormatContext
 
 
 class JsonText(Format):

@@ -24,10 +24,11 @@ import pytest
 
 import gokart_core as gokart
 import gokart_pickle
-from gokart_core import ProcessLocalStorageError, forksafe, hookimpl, storage
+from gokart_core import ProcessLocalStorageError, forksafe, hookimpl
 from gokart_core.plugin import manager
 from gokart_core.plugin.manager import get_plugins, use_plugin_manager
-from gokart_core.target import make_target
+from gokart_core.target import existence
+from gokart_core.target.target import make_target
 from gokart_core.testing import builtins_only_plugin_manager
 
 
@@ -157,7 +158,7 @@ def test_the_child_trusts_what_the_parents_existence_cache_knows(
 ) -> None:
     base, requests = http_files
     targets = [make_target(f"{base}/a/{name}") for name in ("x.pkl", "y.pkl", "z.pkl")]
-    with storage.existence_cache.scope():
+    with existence.existence_cache.scope():
         assert all(t.exists() for t in targets)  # the second one lists the folder
         asked = len(requests)
 

@@ -11,9 +11,9 @@ import pytest
 
 import gokart_core as gokart
 from gokart_core import Format, FormatRegistry, hookimpl
-from gokart_core.format import FormatContext
 from gokart_core.plugin import manager
 from gokart_core.plugin.manager import make_plugin_manager, use_plugin_manager
+from gokart_core.target.format import FormatContext
 
 
 class Reversed(Format):

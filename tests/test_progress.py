@@ -16,7 +16,7 @@ import luigi.configuration
 import pytest
 
 import gokart_core as gokart
-from gokart_core.progress import progress_enabled
+from gokart_core.runner.progress import progress_enabled
 
 
 class ProgLeaf(gokart.TaskOnKart[int]):

@@ -10,7 +10,7 @@ import luigi.configuration
 import pytest
 
 import gokart_core as gokart
-from gokart_core.run_info import split_info_flags, tree_info_location
+from gokart_core.runner.run_info import split_info_flags, tree_info_location
 
 
 class CliA(gokart.TaskOnKart[int]):

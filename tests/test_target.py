@@ -10,8 +10,8 @@ import fsspec
 import pytest
 
 import gokart_core as gokart
-from gokart_core import storage
-from gokart_core.target import TargetOnKart
+from gokart_core.target import existence
+from gokart_core.target.target import TargetOnKart
 
 WORKSPACES = ["local", "memory"]
 
@@ -172,7 +172,7 @@ def test_existence_cache_keeps_positive_answers_inside_a_scope(
     counter = CountingFS()
     counter.install(monkeypatch)
     target = gokart.make_target(str(tmp_path / "x.pkl"))
-    with storage.existence_cache.scope():
+    with existence.existence_cache.scope():
         assert not target.exists()
         assert not target.exists()
         assert counter.calls == 2  # a missing file is asked again every time

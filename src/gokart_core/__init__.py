@@ -4,8 +4,6 @@
 Importing this package loads no plugin: the plugin manager is built on first use.
 """
 
-from gokart_core.build import GokartBuildError, build, run
-from gokart_core.config import add_config
 from gokart_core.errors import (
     DumpError,
     FormatRegistrationError,
@@ -21,12 +19,19 @@ from gokart_core.errors import (
     UnknownFormatError,
     UnsupportedObjectError,
 )
-from gokart_core.format import Format, FormatChoice, FormatContext
+from gokart_core.inspect.tree import (
+    make_task_graph,
+    make_task_info_as_table,
+    make_task_info_as_tree_str,
+)
 from gokart_core.locks.run_lock import RunWithLock
 from gokart_core.plugin.manager import get_plugin_manager, make_plugin_manager
 from gokart_core.plugin.markers import hookimpl, hookspec
-from gokart_core.registry import FormatRegistry
-from gokart_core.target import TargetOnKart, make_target
+from gokart_core.runner.build import GokartBuildError, build, run
+from gokart_core.runner.config import add_config
+from gokart_core.target.format import Format, FormatChoice, FormatContext
+from gokart_core.target.registry import FormatRegistry
+from gokart_core.target.target import TargetOnKart, make_target
 from gokart_core.task import TaskOnKart
 from gokart_core.task.basic_parameters import (
     ExplicitBoolParameter,
@@ -36,7 +41,6 @@ from gokart_core.task.basic_parameters import (
 from gokart_core.task.config_params import inherits_config_params
 from gokart_core.task.pandas_type_config import PandasTypeConfig
 from gokart_core.task.task_parameters import ListTaskInstanceParameter, TaskInstanceParameter
-from gokart_core.tree import make_task_graph, make_task_info_as_table, make_task_info_as_tree_str
 
 __version__ = "0.1.0"
 

@@ -20,12 +20,12 @@ from gokart_core.errors import (
     TaskLockException,
     UnsupportedObjectError,
 )
-from gokart_core.format import Format, FormatChoice, FormatContext
 from gokart_core.locks.settings import LockSettings
-from gokart_core.object_store import ObjectStore, commit_on_success
 from gokart_core.plugin.markers import hookimpl
-from gokart_core.registry import FormatRegistry
-from gokart_core.storage import atomic_write, is_local, merge_storage_options, thaw
+from gokart_core.target.format import Format, FormatChoice, FormatContext
+from gokart_core.target.object_store import ObjectStore, commit_on_success
+from gokart_core.target.registry import FormatRegistry
+from gokart_core.target.storage import atomic_write, is_local, merge_storage_options, thaw
 
 __all__ = [
     "DumpError",

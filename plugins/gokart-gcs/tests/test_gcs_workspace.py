@@ -14,9 +14,10 @@ import pytest
 
 import gokart_core as gokart
 import gokart_gcs
-from gokart_core import Format, FormatContext, FormatRegistry, hookimpl, storage
+from gokart_core import Format, FormatContext, FormatRegistry, hookimpl
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.storage import existence_cache
+from gokart_core.target import storage
+from gokart_core.target.existence import existence_cache
 
 RUNS: list[str] = []
 

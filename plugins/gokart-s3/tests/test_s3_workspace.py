@@ -11,9 +11,10 @@ import pytest
 
 import gokart_core as gokart
 import gokart_s3
-from gokart_core import Format, FormatContext, FormatRegistry, hookimpl, storage
+from gokart_core import Format, FormatContext, FormatRegistry, hookimpl
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.storage import existence_cache
+from gokart_core.target import storage
+from gokart_core.target.existence import existence_cache
 
 BUCKET = "gokart-test"  # conftest's
 WORKSPACE = f"s3://{BUCKET}/prefix"

@@ -20,7 +20,7 @@ import pytest
 import gokart_core as gokart
 import gokart_zip
 from gokart_core import LoadError, UnsupportedObjectError
-from gokart_core.target import TargetOnKart, make_target
+from gokart_core.target.target import TargetOnKart, make_target
 from gokart_core.testing import FormatConformance
 from gokart_zip._large_frame import chunk_bounds, row_sizes
 

@@ -18,7 +18,7 @@ import pytest
 import gokart_core as gokart
 import gokart_zip
 from gokart_core import DumpError, FormatContext, LoadError, UnsupportedObjectError
-from gokart_core.target import TargetOnKart, make_target
+from gokart_core.target.target import TargetOnKart, make_target
 from gokart_core.testing import FormatConformance
 from gokart_zip._model import ModelZipFormat
 

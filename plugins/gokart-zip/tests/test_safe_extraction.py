@@ -17,7 +17,7 @@ import pytest
 import gokart_core as gokart
 import gokart_zip._safe_zip
 from gokart_core import LoadError
-from gokart_core.target import TargetOnKart, make_target
+from gokart_core.target.target import TargetOnKart, make_target
 from gokart_zip import UnsafeArchiveError, ZipLimits
 from gokart_zip._safe_zip import extract_safely
 

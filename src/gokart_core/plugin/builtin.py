@@ -8,17 +8,17 @@ from typing import IO, TYPE_CHECKING, Any
 
 import fsspec.core
 
-from gokart_core import storage
 from gokart_core.errors import PluginNotInstalledError
 from gokart_core.plugin.install_hints import pip_install
 from gokart_core.plugin.markers import hookimpl
+from gokart_core.target import storage
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-    from gokart_core.format import FormatChoice
     from gokart_core.locks.settings import LockSettings
-    from gokart_core.registry import FormatRegistry
+    from gokart_core.target.format import FormatChoice
+    from gokart_core.target.registry import FormatRegistry
 
 
 @hookimpl(trylast=True)

@@ -21,13 +21,13 @@ import pluggy
 from gokart_core import forksafe
 from gokart_core.plugin import spec
 from gokart_core.plugin.markers import NAME
-from gokart_core.registry import FormatRegistry
+from gokart_core.target.registry import FormatRegistry
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-    from gokart_core.format import FormatChoice
     from gokart_core.locks.settings import LockSettings
+    from gokart_core.target.format import FormatChoice
     from gokart_core.task import TaskOnKart
 
 #: Core's own plugins, registered before any entry point, by module name as entry points are:

@@ -17,9 +17,9 @@ from gokart_core.plugin.markers import hookspec
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-    from gokart_core.format import FormatChoice
     from gokart_core.locks.settings import LockSettings
-    from gokart_core.registry import FormatRegistry
+    from gokart_core.target.format import FormatChoice
+    from gokart_core.target.registry import FormatRegistry
     from gokart_core.task import TaskOnKart
 
 
@@ -42,9 +42,9 @@ def gokart_resolve_format(
     options: Mapping[str, Any],
     registry: FormatRegistry,
 ) -> FormatChoice | None:
-    """Return the format for ``path``: a :class:`~gokart_core.format.FormatChoice` of the
-    :class:`~gokart_core.format.Format` instance and the suffix (and compression codec) it was
-    chosen by, which the file name keeps after the unique id (firstresult).
+    """Return the format for ``path``: a :class:`~gokart_core.target.format.FormatChoice` of
+    the :class:`~gokart_core.target.format.Format` instance and the suffix (and compression
+    codec) it was chosen by, which the file name keeps after the unique id (firstresult).
 
     ``format_name`` is the format the task asked for explicitly, or ``None`` to decide by the
     path's suffix; ``options`` are the format options given to ``make_target``.
@@ -76,7 +76,7 @@ def gokart_atomic_writer(
     A reader must never see a partly written file at ``path``, whatever happens to the writer:
     an exception in the block, SIGKILL, a full disk; a failed write leaves ``path`` as it was
     and nothing else behind. Implement it for the filesystems of your storage plugin whose files
-    publish on commit (see :mod:`gokart_core.object_store`). Return ``None`` for other
+    publish on commit (see :mod:`gokart_core.target.object_store`). Return ``None`` for other
     filesystems; the builtin (trylast) writes a temporary file beside ``path`` and renames it:
     ``os.replace`` on local disk, ``fs.mv`` elsewhere.
     """

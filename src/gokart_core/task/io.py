@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import luigi.task
 
-from gokart_core.target import TargetOnKart
+from gokart_core.target.target import TargetOnKart
 from gokart_core.task.kind import KartTask
 from gokart_core.task.pandas_type_config import check_dump_types
 

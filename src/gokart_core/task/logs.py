@@ -43,16 +43,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import luigi.task
 
-from gokart_core import forksafe, luigi_internals, storage
+from gokart_core import forksafe, luigi_internals
 from gokart_core.errors import PluginNotInstalledError, TargetNotFoundError, UnknownFormatError
-from gokart_core.format import FormatContext
 from gokart_core.plugin.manager import Plugins, get_plugins
-from gokart_core.target import TargetOnKart, make_target
+from gokart_core.target import storage
+from gokart_core.target.format import FormatContext
+from gokart_core.target.target import TargetOnKart, make_target
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
-    from gokart_core.format import FormatChoice
+    from gokart_core.target.format import FormatChoice
     from gokart_core.task import TaskOnKart
 
 logger = logging.getLogger(__name__)

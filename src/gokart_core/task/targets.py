@@ -8,11 +8,11 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gokart_core.format import Format
 from gokart_core.locks.keys import make_lock_key
 from gokart_core.locks.settings import lock_settings
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.target import TargetOnKart, make_target, resolve_format
+from gokart_core.target.format import Format
+from gokart_core.target.target import TargetOnKart, make_target, resolve_format
 from gokart_core.task.kind import KartTask
 from gokart_core.task.unique_id import insert_unique_id
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 import luigi
 import luigi.task
 
-from gokart_core.format import Format
 from gokart_core.locks.run_lock import run_lock_wanted, with_run_lock
-from gokart_core.target import TargetOnKart
+from gokart_core.target.format import Format
+from gokart_core.target.target import TargetOnKart
 from gokart_core.task import complete, io, logs, lookup, targets, unique_id
 from gokart_core.task.basic_parameters import ExplicitBoolParameter
 from gokart_core.task.kind import KartTask

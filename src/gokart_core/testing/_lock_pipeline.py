@@ -18,7 +18,7 @@ import luigi
 
 import gokart_core as gokart
 from gokart_core import Format, FormatRegistry, hookimpl
-from gokart_core.format import FormatContext
+from gokart_core.target.format import FormatContext
 
 
 def _sleep() -> float:

@@ -24,9 +24,9 @@ import fsspec
 import pytest
 
 from gokart_core.errors import DumpError, LoadError, TargetNotFoundError
-from gokart_core.format import Format, FormatContext
 from gokart_core.plugin.manager import Plugins, make_plugin_manager, use_plugin_manager
-from gokart_core.target import TargetOnKart, make_target
+from gokart_core.target.format import Format, FormatContext
+from gokart_core.target.target import TargetOnKart, make_target
 
 
 class _FailsMidWrite(Format):

@@ -20,12 +20,13 @@ import luigi.interface
 import luigi.task_register
 import luigi.worker
 
-from gokart_core import luigi_internals, storage
+from gokart_core import luigi_internals
 from gokart_core.errors import ProcessLocalStorageError, TaskLockException
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.progress import build_progress
-from gokart_core.run_info import run_info_or_continue
-from gokart_core.storage import existence_cache
+from gokart_core.runner.progress import build_progress
+from gokart_core.runner.run_info import run_info_or_continue
+from gokart_core.target import storage
+from gokart_core.target.existence import existence_cache
 from gokart_core.task import TaskOnKart
 from gokart_core.task.io import load_shaped
 
@@ -154,7 +155,7 @@ def build(
     ``progress``: a live line on stderr with the tasks done / total, the task running and the
     time elapsed. ``None`` follows ``GOKART_PROGRESS`` / ``[gokart_core] progress`` (true,
     false or auto), and auto shows it only when stderr is a terminal (see
-    :mod:`gokart_core.progress`).
+    :mod:`gokart_core.runner.progress`).
     """
     tasks = list(task) if isinstance(task, Sequence) else [task]
     if reset_register:
@@ -268,7 +269,7 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
     (``--tree-info-output-path``, default ``tree.txt`` in the workspace of gokart's
     ``tree_info`` task: ``--tree-info-workspace-directory``, ``[tree_info]``, ``[TaskOnKart]``
     or ``./resources/``) the dependency tree;
-    either then exits with 0 without running (see :mod:`gokart_core.run_info`).
+    either then exits with 0 without running (see :mod:`gokart_core.runner.run_info`).
     """
     args = list(sys.argv[1:] if cmdline_args is None else cmdline_args)
     if set_retcode:

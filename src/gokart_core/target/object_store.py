@@ -26,7 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import fsspec.core
 
-from gokart_core.storage import merge_storage_options
+from gokart_core.target.storage import merge_storage_options
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gokart_core.errors import FormatRegistrationError, PluginNotInstalledError, UnknownFormatError
-from gokart_core.format import Format, FormatChoice
 from gokart_core.plugin.install_hints import pip_install
+from gokart_core.target.format import Format, FormatChoice
 
 #: Which distribution provides the formats gokart users expect, for the "install ..." hints.
 #: Only a hint table: core registers none of these formats itself.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import luigi
 
-from gokart_core import forksafe, storage
+from gokart_core import forksafe
 from gokart_core.errors import (
     DumpError,
     GokartError,
@@ -21,8 +21,9 @@ from gokart_core.errors import (
     TargetNotFoundError,
     UnsupportedObjectError,
 )
-from gokart_core.format import Format, FormatChoice, FormatContext
 from gokart_core.plugin.manager import get_plugins
+from gokart_core.target import existence, storage
+from gokart_core.target.format import Format, FormatChoice, FormatContext
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -36,8 +37,8 @@ class TargetOnKart(luigi.Target):
     """One output file: ``exists``, ``load``, ``dump``, ``remove``, ``last_modification_time``.
 
     The filesystem is resolved from the path on first use, through the ``gokart_get_filesystem``
-    hook. Writes are atomic (see :mod:`gokart_core.storage`), so a reader sees the whole file or
-    none: ``exists``, ``load`` and ``last_modification_time`` need no lock. ``dump`` and
+    hook. Writes are atomic (see :mod:`gokart_core.target.storage`), so a reader sees the whole
+    file or none: ``exists``, ``load`` and ``last_modification_time`` need no lock. ``dump`` and
     ``remove`` run inside the target's lock (a no-op unless a lock plugin is configured), so that
     of two applications dumping one output the second keeps the first one's file.
     """
@@ -104,7 +105,7 @@ class TargetOnKart(luigi.Target):
         return self._lock
 
     def exists(self) -> bool:
-        return storage.existence_cache.exists(self.fs, self.fs_path)
+        return existence.existence_cache.exists(self.fs, self.fs_path)
 
     @property
     def locked(self) -> bool:
@@ -183,7 +184,7 @@ class TargetOnKart(luigi.Target):
                     f"cannot dump to {self._path!r} as format {self.format.name!r}: "
                     f"{type(exc).__name__}: {exc}; nothing was written"
                 ) from exc
-            storage.existence_cache.mark_written(fs, fs_path)
+            existence.existence_cache.mark_written(fs, fs_path)
         return True
 
     def _operation_context(self, local_path: str | None) -> FormatContext:
@@ -208,7 +209,7 @@ class TargetOnKart(luigi.Target):
         fs, fs_path = self.fs, self.fs_path
         self._refuse_lost_write(fs, "remove")
         with self.lock():
-            storage.existence_cache.mark_removed(fs, fs_path)
+            existence.existence_cache.mark_removed(fs, fs_path)
             if fs.exists(fs_path):
                 fs.rm(fs_path)
 

@@ -1,0 +1,1 @@
+"""Looking at a pipeline without running it: the dependency tree, a table, Mermaid and DOT."""
