@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import luigi.configuration
 import luigi.interface
-from luigi.task_status import DONE, FAILED, PENDING, RUNNING, UNKNOWN
+from luigi.task_status import DONE, FAILED, RUNNING, UNKNOWN
 
 from gokart_core import luigi_internals
+from gokart_core.runner.observe import ObservedFactory
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -111,9 +112,9 @@ class BuildProgress:
 
     # ------------------------------------------------------------------ observing the worker
 
-    def observe(self, factory: Any | None) -> _ObservedFactory:
+    def observe(self, factory: Any | None) -> ObservedFactory:
         """Wrap a luigi worker-scheduler factory (``None``: luigi's default one)."""
-        return _ObservedFactory(factory or luigi_internals.default_worker_scheduler_factory(), self)
+        return ObservedFactory(factory or luigi_internals.default_worker_scheduler_factory(), self)
 
     def on_add_task(self, task_id: str | None, status: str | None, family: str | None) -> None:
         if task_id is None or status is None or os.getpid() != self._pid:
@@ -276,67 +277,6 @@ class _BarSafeHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self._progress.emit_beside_bar(self.inner, record)
-
-
-class _ObservedScheduler:
-    """A scheduler (local or remote) whose ``add_task`` and ``get_work`` are also reported to
-    the progress line; everything else is the scheduler's own."""
-
-    def __init__(self, inner: Any, progress: BuildProgress) -> None:
-        self._inner = inner
-        self._progress = progress
-
-    def add_task(self, *args: Any, **kwargs: Any) -> Any:
-        result = self._inner.add_task(*args, **kwargs)
-        self._progress.on_add_task(
-            kwargs.get("task_id"), kwargs.get("status", PENDING), kwargs.get("family")
-        )
-        return result
-
-    def get_work(self, *args: Any, **kwargs: Any) -> Any:
-        reply = self._inner.get_work(*args, **kwargs)
-        self._progress.on_get_work(reply)
-        return reply
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("_inner", "_progress"):  # not set yet (copying): no endless recursion
-            raise AttributeError(name)
-        return getattr(self._inner, name)
-
-    def __reduce__(self) -> tuple[Any, tuple[Any]]:
-        # A worker child started by pickling (the "spawn" start method) gets the plain
-        # scheduler: the line is drawn by the building process only.
-        return _unwrapped, (self._inner,)
-
-
-def _unwrapped(scheduler: Any) -> Any:
-    return scheduler
-
-
-class _ObservedFactory:
-    """luigi's worker-scheduler factory interface, handing out observed schedulers."""
-
-    def __init__(self, inner: Any, progress: BuildProgress) -> None:
-        self._inner = inner
-        self._progress = progress
-
-    def create_local_scheduler(self) -> _ObservedScheduler:
-        self._progress.wrap_log_handlers()
-        return _ObservedScheduler(self._inner.create_local_scheduler(), self._progress)
-
-    def create_remote_scheduler(self, url: str) -> _ObservedScheduler:
-        self._progress.wrap_log_handlers()
-        return _ObservedScheduler(self._inner.create_remote_scheduler(url), self._progress)
-
-    def create_worker(self, scheduler: Any, worker_processes: int, assistant: bool = False) -> Any:
-        return self._inner.create_worker(
-            scheduler=scheduler, worker_processes=worker_processes, assistant=assistant
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("_inner", "_progress"):
-            raise AttributeError(name)
-        return getattr(self._inner, name)
 
 
 @contextmanager
