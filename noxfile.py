@@ -1,4 +1,5 @@
-"""Developer tasks. ``nox`` alone runs what CI runs: lint, typecheck, tests and each plugin alone.
+"""Developer tasks. ``nox`` alone runs what CI runs: lint, typecheck, tests, each plugin alone,
+the docs (warnings are errors) and the release build with its install test.
 
 Every session installs the core and the plugins from their folders as separate distributions,
 exactly as a user's ``pip install`` would.
@@ -6,6 +7,7 @@ exactly as a user's ``pip install`` would.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -41,7 +43,12 @@ PLUGIN_SIBLINGS = {
 #: A third-party plugin written from the README's guide, installed and tested as its author would.
 EXAMPLE_PLUGIN = "examples/gokart-yaml"
 
-nox.options.sessions = ["lint", "typecheck", "tests", "plugin"]
+#: Every distribution in the repository, as ``nox -s build`` packages them.
+DISTRIBUTIONS = [".", *(f"plugins/{p}" for p in PLUGINS), EXAMPLE_PLUGIN]
+#: The release test: the wheels alone in a fresh virtualenv (run by the build session).
+WHEELS_TEST = "tests/packaging/test_wheels.py"
+
+nox.options.sessions = ["lint", "typecheck", "tests", "plugin", "docs", "build"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -59,6 +66,7 @@ def tests(session: nox.Session) -> None:
         "tests",
         *(f"plugins/{p}/tests" for p in PLUGINS),
         f"{EXAMPLE_PLUGIN}/tests",
+        f"--ignore={WHEELS_TEST}",  # needs the wheels: the build session runs it
         *session.posargs,
     )
 
@@ -107,6 +115,46 @@ def typecheck(session: nox.Session) -> None:
         f"{EXAMPLE_PLUGIN}/src",
         "examples/typed_pipeline.py",  # a typed pipeline must pass --strict
         "tests/typing_rejected.py",  # mistyped uses must be rejected (warn_unused_ignores)
+    )
+
+
+DOCS_TOOLS = ["sphinx>=7.3,<10", "myst-parser>=3,<6", "pytest>=8"]  # pytest: gokart_core.testing
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation in docs/_build/html, warnings as errors. The hook reference and the
+    plugin pages are generated from the installed core and plugins, so every plugin is installed."""
+    session.install(".", *(f"./plugins/{p}" for p in PLUGINS), *DOCS_TOOLS)
+    out = ROOT / "docs" / "_build" / "html"
+    # -E: the generated pages depend on Python code that Sphinx does not track.
+    session.run("sphinx-build", "-W", "--keep-going", "-E", "-q", "-b", "html", "docs", str(out))
+    session.log(f"docs: {out / 'index.html'}")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """An sdist and a wheel of every distribution in dist/, ``twine check`` on all, then the
+    wheels of core and two plugins installed alone into a fresh virtualenv run the README's tour.
+    """
+    session.install("build>=1", "twine>=5", "hatchling>=1.18", "pytest>=8")
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for project in DISTRIBUTIONS:
+        # The backend is the pinned hatchling of this session: no per-project build env. The
+        # wheel is built from the sdist, so a file the sdist forgets fails here.
+        session.run(
+            "python", "-m", "build", "--no-isolation", "--outdir", str(dist), project, silent=True
+        )
+    session.run("twine", "check", "--strict", *sorted(str(p) for p in dist.iterdir()))
+    session.run(
+        "pytest",
+        WHEELS_TEST,
+        "--confcutdir=tests/packaging",  # not core's conftest: nothing of gokart is installed here
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"GOKART_DIST_DIR": str(dist)},
     )
 
 
