@@ -18,6 +18,7 @@ import luigi
 
 import gokart_core as gokart
 from gokart_core import Format, FormatRegistry, hookimpl
+from gokart_core.plugin.manager import make_plugin_manager, use_plugin_manager
 from gokart_core.target.format import FormatContext
 
 
@@ -108,8 +109,6 @@ class Slow(gokart.TaskOnKart[str]):
 
 
 def main() -> None:
-    from gokart_core.plugin.manager import make_plugin_manager, use_plugin_manager
-
     # The installed plugins (the lock plugin under test among them) plus the .val format.
     with use_plugin_manager(make_plugin_manager(plugins=[ValueFormatPlugin()])):
         tasks: dict[str, type[gokart.TaskOnKart[Any]]] = {"Root": Root, "Slow": Slow}

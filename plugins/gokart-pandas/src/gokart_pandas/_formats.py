@@ -14,9 +14,8 @@ Every format here is binary: pandas gets the binary file object the target opene
 
 polars (optional, ``gokart-pandas[polars]``): every format but ``json`` also takes a polars
 ``DataFrame`` or ``LazyFrame``, written by polars itself, and loads as polars when the task that
-made the target declares it (``TaskOnKart[pl.DataFrame]`` or ``TaskOnKart[pl.LazyFrame]``); pandas
-otherwise. The files are the same either way: see :mod:`gokart_pandas._polars`, imported only
-when polars is in use.
+made the target declares it (``TaskOnKart[pl.DataFrame]`` or ``[pl.LazyFrame]``), else as pandas.
+The files are the same either way (:mod:`gokart_pandas._polars`, imported only for polars).
 """
 
 from __future__ import annotations
