@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -115,41 +114,6 @@ def test_model_target(gcs: Any, luigi_config: Any, tmp_path: Path) -> None:
     assert gcs.output_names() == [f"prefix/model_{GcsModel().make_unique_id()}.zip"]
     assert GcsModel().output().load() == {"weights": "0.1 0.2", "vocab": "a b"}
     assert list(tmp.iterdir()) == []  # the folders of the save and the loads are gone
-
-
-class MtimeUpstream(gokart.TaskOnKart[int]):
-    def output(self) -> Any:
-        return self.make_target("mtime/up.pkl")
-
-    def run(self) -> None:
-        RUNS.append("MtimeUpstream")
-        self.dump(1)
-
-
-class MtimeDownstream(gokart.TaskOnKart[int]):
-    def requires(self) -> Any:
-        return MtimeUpstream()
-
-    def output(self) -> Any:
-        return self.make_target("mtime/down.pkl")
-
-    def run(self) -> None:
-        RUNS.append("MtimeDownstream")
-        self.dump(self.load() + 1)
-
-
-def test_modification_time_check(gcs: Any, luigi_config: Any) -> None:
-    luigi_config.set(
-        "TaskOnKart", workspace_directory=gcs.workspace, modification_time_check="true"
-    )
-    assert gokart.build(MtimeDownstream()) == 2
-    assert MtimeDownstream().complete()
-    time.sleep(0.05)  # GCS keeps microseconds: a short pause orders the two writes
-    MtimeUpstream().output().dump(41)
-    assert not MtimeDownstream().complete()
-    RUNS.clear()
-    assert gokart.build(MtimeDownstream()) == 42
-    assert RUNS == ["MtimeDownstream"]
 
 
 class Exploding(Format):

@@ -210,40 +210,6 @@ def test_a_dump_sends_one_put_unless_it_is_large(s3: Any, size: int) -> None:
     assert s3.multipart_uploads() == []
 
 
-class MtimeUpstream(gokart.TaskOnKart[int]):
-    def output(self) -> Any:
-        return self.make_target("mtime/up.pkl")
-
-    def run(self) -> None:
-        RUNS.append("MtimeUpstream")
-        self.dump(1)
-
-
-class MtimeDownstream(gokart.TaskOnKart[int]):
-    def requires(self) -> Any:
-        return MtimeUpstream()
-
-    def output(self) -> Any:
-        return self.make_target("mtime/down.pkl")
-
-    def run(self) -> None:
-        RUNS.append("MtimeDownstream")
-        self.dump(self.load() + 1)
-
-
-def test_modification_time_check(s3: Any, luigi_config: Any) -> None:
-    _workspace(luigi_config)
-    luigi_config.set("TaskOnKart", modification_time_check="true")
-    assert gokart.build(MtimeDownstream()) == 2
-    assert MtimeDownstream().complete()
-    time.sleep(1.1)  # S3's Last-Modified has a resolution of one second
-    MtimeUpstream().output().dump(41)
-    assert not MtimeDownstream().complete()
-    RUNS.clear()
-    assert gokart.build(MtimeDownstream()) == 42
-    assert RUNS == ["MtimeDownstream"]
-
-
 _PROXY: list[Any] = []
 
 
