@@ -11,6 +11,16 @@ from gokart_core.plugin.manager import Plugins, use_plugin_manager
 from gokart_core.testing import builtins_only_plugin_manager
 
 from . import formats
+from .server_fixtures import (  # noqa: F401 - fixtures, found by pytest here
+    cloud_credentials,
+    gcs_bucket,
+    gcs_server,
+    make_workspace,
+    moto_server,
+    redis_server,
+    session_luigid,
+    storage_plugins,
+)
 
 
 @pytest.fixture(autouse=True)
