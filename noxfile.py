@@ -46,7 +46,7 @@ EXAMPLE_PLUGIN = "examples/gokart-yaml"
 #: Every distribution in the repository, as ``nox -s build`` packages them.
 DISTRIBUTIONS = [".", *(f"plugins/{p}" for p in PLUGINS), EXAMPLE_PLUGIN]
 #: The release test: the wheels alone in a fresh virtualenv (run by the build session).
-WHEELS_TEST = "tests/packaging/test_wheels.py"
+WHEELS_TEST = "tests/release/test_wheels.py"
 
 nox.options.sessions = ["lint", "typecheck", "tests", "plugin", "docs", "build"]
 nox.options.reuse_existing_virtualenvs = True
@@ -150,7 +150,7 @@ def build(session: nox.Session) -> None:
     session.run(
         "pytest",
         WHEELS_TEST,
-        "--confcutdir=tests/packaging",  # not core's conftest: nothing of gokart is installed here
+        "--confcutdir=tests/release",  # not core's conftest: nothing of gokart is installed here
         "-p",
         "no:cacheprovider",
         *session.posargs,

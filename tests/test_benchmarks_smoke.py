@@ -46,12 +46,61 @@ def test_quick_benchmarks_write_the_tables(tmp_path: Path) -> None:
         "| fan-in of 30 leaves, full build | bare luigi |",
         "| the same fan-in, no-op rebuild (fresh process) | gokart-core |",
         "| gokart-core | ",
+        # the parallel scenario (issue 12): workers=2 against 1, local and on moto's S3
+        "| local folder | gokart-core |",
+        "| local folder | bare luigi |",
+        "| `s3://` (moto) | gokart-core |",
+        "| `s3://` (moto) | bare luigi |",
+        "| `s3://` (moto) | bare luigi through s3fs |",
+        "| workers=2 ≥ 1.7x faster than 1 worker, 4 CPU-bound leaves, local",
+        "| workers=2 speed-up, s3, no lower than bare luigi's",
     ):
         matching = [r for r in rows if r.startswith(start)]
         assert matching, f"no row {start!r} in\n{text}"
         assert "failed" not in matching[0], matching[0]
     assert "## Targets" in text
+    assert "The leaves' checksum is the same in every build: yes." in text
     assert "gokart 1.12.2 |" not in text  # gokart was skipped
     assert (tmp_path / "results.json").exists()
     # the work folder is cleaned up
     assert not list(tmp_path.glob("gokart-bench-*"))
+
+
+def test_a_partial_run_keeps_the_other_sections() -> None:
+    """``--scenarios parallel`` into an existing results.md replaces its own section and target
+    rows only; the machine section gains a line naming the partial run."""
+    from benchmarks.report_merge import merge_markdown
+
+    title = "# Benchmarks: title\n\nintro\n\n"
+    old = title + (
+        "## Machine and versions\n\n- command: `full`\n- sizes: x\n\n"
+        "## Task graphs\n\n| a | b |\n|---|---|\n| fan-in of 1,000 leaves | 2.20 s |\n\n"
+        "## Parallel workers: a fan-in of 32 CPU-bound leaves, workers=2 against 1\n\nold\n\n"
+        "## Targets (issue 8)\n\n| target | measured | met |\n|---|---|---|\n"
+        "| fan-in ≥ 2x faster than gokart | 2.72x | yes |\n"
+        "| workers=2 ≥ 1.7x faster than 1 worker, 32 leaves, local | 1.50x | **no** |\n\n"
+        "Profile: `benchmarks/profile.txt`.\n"
+    )
+    new = title + (
+        "## Machine and versions\n\n- command: `partial` (1.0 min)\n"
+        "- work folder: /dev/shm (tmpfs); date D\n- gokart-core tree: `abc`\n\n"
+        "## Parallel workers: a fan-in of 4 CPU-bound leaves, workers=2 against 1\n\nnew\n\n"
+        "## Targets (issue 8; issue 12)\n\n| target | measured | met |\n|---|---|---|\n"
+        "| workers=2 ≥ 1.7x faster than 1 worker, 4 leaves, local | 1.90x | yes |\n"
+        "| workers=2 speed-up, s3, no lower than bare luigi's | 1.00x | yes |\n"
+    )
+    merged = merge_markdown(old, new, ["parallel"])
+    assert "| fan-in of 1,000 leaves | 2.20 s |" in merged
+    assert "- command: `full`" in merged
+    assert "- partial run (parallel): `partial` (1.0 min), tree `abc`" in merged
+    assert "\nnew\n" in merged and "\nold\n" not in merged
+    rows = [line for line in merged.splitlines() if line.startswith("| ")]
+    assert "| fan-in ≥ 2x faster than gokart | 2.72x | yes |" in rows
+    assert "| workers=2 ≥ 1.7x faster than 1 worker, 4 leaves, local | 1.90x | yes |" in rows
+    assert not any("1.50x" in r for r in rows)
+    assert rows[-1] == "| workers=2 speed-up, s3, no lower than bare luigi's | 1.00x | yes |"
+    assert merged.rstrip().endswith("Profile: `benchmarks/profile.txt`.")
+    # the same partial run again: one line for it, not two
+    again = merge_markdown(merged, new, ["parallel"])
+    assert again.count("- partial run (parallel)") == 1
+    assert again == merged

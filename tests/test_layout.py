@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "src" / "gokart_core"
 PLUGIN_SOURCES = sorted((ROOT / "plugins").glob("*/src"))
-LAYERS = ("task", "target", "plugin", "locks", "runner", "inspect", "testing")
+LAYERS = ("task", "target", "plugin", "locks", "runner", "graph", "testing")
 MAX_MODULE_LINES = 300
 MAX_TASK_ON_KART_LINES = 250
 
@@ -138,3 +138,10 @@ def test_plugins_import_only_the_plugin_api(src: Path) -> None:
             elif isinstance(node, ast.Import):
                 used.update(a.name for a in node.names if a.name.startswith("gokart_core"))
     assert used <= {"gokart_core.plugin_api"}
+
+
+def test_tests_mirror_the_layers() -> None:
+    tests = ROOT / "tests"
+    for layer in (layer for layer in LAYERS if layer != "testing"):
+        folder = tests / layer
+        assert any(folder.glob("test_*.py")), f"tests/{folder.name}/ has no tests"

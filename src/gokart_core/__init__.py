@@ -19,7 +19,7 @@ from gokart_core.errors import (
     UnknownFormatError,
     UnsupportedObjectError,
 )
-from gokart_core.inspect.tree import (
+from gokart_core.graph.tree import (
     make_task_graph,
     make_task_info_as_table,
     make_task_info_as_tree_str,

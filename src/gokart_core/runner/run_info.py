@@ -2,14 +2,14 @@
 and ``--tree-info-output-path``) and the dependency graph (``--graph-output``).
 
 - ``--tree-info-mode=simple`` (or ``all``, with parameters, output paths, run times and task
-  logs) writes :func:`~gokart_core.inspect.tree.make_task_info_as_tree_str` to
+  logs) writes :func:`~gokart_core.graph.tree.make_task_info_as_tree_str` to
   ``--tree-info-output-path`` (``tree.txt``). As in gokart, whose ``tree_info`` is a task of its
   own, that path is inside the workspace of ``tree_info``, not the root task's: from
   ``--tree-info-workspace-directory``, else ``[tree_info] workspace_directory``, else
   ``[TaskOnKart] workspace_directory``, else ``./resources/``. An absolute path or a URL is
   used as it is. ``[tree_info] mode`` / ``output_path`` in the luigi config work too, and
   ``storage_options`` comes from ``[tree_info]`` or ``[TaskOnKart]``.
-- ``--graph-output=PATH`` writes :func:`~gokart_core.inspect.tree.make_task_graph`: Mermaid for
+- ``--graph-output=PATH`` writes :func:`~gokart_core.graph.tree.make_task_graph`: Mermaid for
   ``.mmd``/``.mermaid``, Graphviz DOT for ``.dot``/``.gv``. ``PATH`` is relative to the current
   directory (or any fsspec URL).
 
@@ -32,7 +32,7 @@ import luigi.configuration
 from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core import luigi_internals
-from gokart_core.inspect.tree import make_task_graph, make_task_info_as_tree_str
+from gokart_core.graph.tree import make_task_graph, make_task_info_as_tree_str
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.target import storage
 from gokart_core.task import TaskOnKart

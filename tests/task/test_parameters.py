@@ -190,7 +190,7 @@ def test_unique_ids_equal_gokart_ids() -> None:
 
     gokart and gokart_core both register the luigi family ``TaskOnKart``: one process each.
     """
-    script = Path(__file__).with_name("compat_ids.py")
+    script = Path(__file__).parent.parent / "compat_ids.py"
 
     def ids(module: str) -> dict[str, str]:
         done = subprocess.run(

@@ -11,7 +11,7 @@ from gokart_core.errors import PluginNotInstalledError, UnknownFormatError
 from gokart_core.plugin.install_hints import REPOSITORY_PLUGINS, REPOSITORY_URL, pip_install
 from gokart_core.target.registry import FormatRegistry
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_plugin_of_the_repository_is_known() -> None:

@@ -21,7 +21,7 @@ import pytest
 import gokart_core as gokart
 from gokart_core.task.targets import declared_output_type
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "typed_pipeline.py"
 
 

@@ -28,7 +28,7 @@ from gokart_core.task import task_parameters as parameters
 from gokart_core.task.task_parameters import GOKART_COMPATIBLE_NESTING
 from gokart_core.testing import builtins_only_plugin_manager
 
-from . import compat_logs, formats
+from .. import compat_logs, formats
 
 KINDS = ("processing_time", "task_params", "module_versions", "task_log")
 
