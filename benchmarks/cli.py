@@ -12,7 +12,10 @@ Implementations (each one a column of work, never two in one process):
 
 The ``lock`` scenario (issue 4) is gokart-core alone: a fan-in with gokart-redis's lock on
 against the same build without locking, on a redis-server that the runner starts on a free
-port of 127.0.0.1 (never the shared 6379) and stops at the end.
+port of 127.0.0.1 (never the shared 6379) and stops at the end. The ``s3`` scenario is
+:mod:`benchmarks.s3_requests`; ``parallel`` (issue 12: ``workers=2`` against 1) is
+:mod:`benchmarks.parallel`. A run of some scenarios only merges its sections into an existing
+results file (:mod:`benchmarks.report_merge`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks import s3_requests
+from benchmarks import parallel, report_merge, s3_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
@@ -43,7 +46,7 @@ GOKART_REQUIREMENT = "gokart==1.12.2"
 #: boto3 is gokart's ``s3`` extra: the s3 scenario's S3 targets.
 GOKART_VENV_PACKAGES = [GOKART_REQUIREMENT, "pandas", "pyarrow", "boto3"]
 FORMATS = ("pkl", "csv", "parquet", "feather")
-SCENARIOS = ("frame", "chain", "fanin", "uid", "deep", "lock", "s3")
+SCENARIOS = ("frame", "chain", "fanin", "uid", "deep", "lock", "s3", "parallel")
 #: Where the variables that slow a current numpy are set (see the environment notes), the
 #: benchmark processes run without them; tests and CI keep them.
 DROPPED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -79,6 +82,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         help="tasks (leaves + the root) of the graph whose S3 requests are counted [500]",
     )
+    parallel.add_arguments(p)
     p.add_argument("--repeats", type=int, help="repeats of each scenario [3]")
     p.add_argument(
         "--frame-cycles", type=int, help="dump + load round trips per DataFrame process [3]"
@@ -151,8 +155,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.frame_seconds = 0.0 if quick else 1.5
     if args.frame_repeats is None:
         args.frame_repeats = args.repeats if quick else args.repeats + 2
-    if args.profile is None:
-        args.profile = not quick
+    parallel.set_defaults(args)
+    if args.profile is None:  # the profiles are of the fan-in, unique_id and lock paths
+        args.profile = not quick and bool({"fanin", "uid", "lock"} & set(args.scenarios))
     if args.output is None and not quick:
         args.output = str(HERE / "results.md")
     if args.profile_output is None:
@@ -199,7 +204,16 @@ class Runner:
         path.mkdir(parents=True)
         return path
 
-    def run(self, impl: str, spec: dict[str, Any], workdir: Path | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        impl: str,
+        spec: dict[str, Any],
+        workdir: Path | None = None,
+        module: str = "benchmarks.worker",
+        env: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """One process of ``module`` (``SPEC RESULT`` arguments), ``env`` added to its
+        environment."""
         python, worker_impl = self.interpreter(impl)
         own = workdir is None
         wd = self.new_workdir() if workdir is None else workdir
@@ -208,7 +222,7 @@ class Runner:
         with os.fdopen(fd, "w") as fp:
             json.dump(spec, fp)
         result_path = spec_path[: -len(".json")] + ".result.json"
-        env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
+        env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV} | (env or {})
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(
             os.pathsep
         )
@@ -216,7 +230,7 @@ class Runner:
         start = time.perf_counter()
         try:
             proc = subprocess.run(
-                [python, "-m", "benchmarks.worker", spec_path, result_path],
+                [python, "-m", module, spec_path, result_path],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,
@@ -938,9 +952,11 @@ def render(
 
     if "s3" in data:
         out.extend(s3_requests.render(data["s3"], targets))
+    if "parallel" in data:
+        out.extend(parallel.render(data["parallel"], targets))
 
     if targets:
-        w("## Targets (issue 8; issue 3's 1.05x; issue 4's lock)\n")
+        w("## Targets (issue 8; issue 3's 1.05x; issue 4's lock; issue 12's workers)\n")
         w("| target | measured | met |")
         w("|---|---|---|")
         for name, value, met in targets:
@@ -983,6 +999,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         data = run_benchmarks(args, runner, impls, redis)
         if "s3" in args.scenarios:
             data["s3"] = s3_requests.run(args, runner)
+        if "parallel" in args.scenarios:
+            data["parallel"] = parallel.run(args, runner)
         try:
             profile = run_profiles(args, runner, redis) if args.profile else None
         except Exception as exc:  # the measurements are kept whatever happens to the profile
@@ -1006,9 +1024,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(args.profile_output).write_text(header + profile)
         text += f"\nProfile of the slowest per-task paths: `{_rel(args.profile_output)}`.\n"
     if args.output:
-        Path(args.output).write_text(text)
         raw = Path(args.output).with_suffix(".json")
-        raw.write_text(json.dumps({"machine": machine, "info": info, **data}, indent=1) + "\n")
+        results = {"machine": machine, "info": info, **data}
+        whole = text
+        if set(args.scenarios) != set(SCENARIOS):  # a partial run keeps the other sections
+            whole, results = report_merge.merge(Path(args.output), text, results, args.scenarios)
+        Path(args.output).write_text(whole)
+        raw.write_text(json.dumps(results, indent=1) + "\n")
         print(f"wrote {args.output} and {raw}", file=sys.stderr)
     print(text)
     return 0
