@@ -3,17 +3,11 @@ files publish on commit): answering ``gokart_get_filesystem`` for their protocol
 config section under a task's ``storage_options``, and ``gokart_atomic_writer`` by fsspec's
 transactional files (``autocommit=False``, then ``commit()`` or ``discard()``).
 
-A plugin makes one :class:`ObjectStore` and forwards both hooks to it::
+A plugin makes one :class:`ObjectStore`, whose methods are both hooks' implementations::
 
     _STORE = ObjectStore(("s3", "s3a"), options_from_config=storage_options_from_config)
-
-    @hookimpl
-    def gokart_get_filesystem(url, storage_options):
-        return _STORE.filesystem(url, storage_options)
-
-    @hookimpl
-    def gokart_atomic_writer(fs, path):
-        return _STORE.atomic_writer(fs, path)
+    gokart_get_filesystem = _STORE.gokart_get_filesystem
+    gokart_atomic_writer = _STORE.gokart_atomic_writer
 """
 
 from __future__ import annotations
@@ -26,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import fsspec.core
 
+from gokart_core.plugin.markers import hookimpl
 from gokart_core.target.storage import merge_storage_options
 
 if TYPE_CHECKING:
@@ -84,6 +79,18 @@ class ObjectStore:
         if not self.serves(fs):
             return None
         return commit_on_success(fs, path, self.publish)
+
+    @hookimpl
+    def gokart_get_filesystem(
+        self, url: str, storage_options: Mapping[str, Any]
+    ) -> tuple[AbstractFileSystem, str] | None:
+        return self.filesystem(url, storage_options)
+
+    @hookimpl
+    def gokart_atomic_writer(
+        self, fs: AbstractFileSystem, path: str
+    ) -> AbstractContextManager[IO[bytes]] | None:
+        return self.atomic_writer(fs, path)
 
 
 @contextmanager

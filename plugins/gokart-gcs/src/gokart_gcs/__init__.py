@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec.core
 import luigi
 
-from gokart_core.plugin_api import ObjectStore, hookimpl, merge_storage_options, thaw
+from gokart_core.plugin_api import ObjectStore, merge_storage_options, thaw
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -109,15 +108,6 @@ _STORE = ObjectStore(
 )
 
 
-@hookimpl
-def gokart_get_filesystem(
-    url: str, storage_options: Mapping[str, Any]
-) -> tuple[AbstractFileSystem, str] | None:
-    return _STORE.filesystem(url, storage_options)
-
-
-@hookimpl
-def gokart_atomic_writer(
-    fs: AbstractFileSystem, path: str
-) -> AbstractContextManager[IO[bytes]] | None:
-    return _STORE.atomic_writer(fs, path)
+#: The hooks of this plugin: the store's own methods, marked as hook implementations.
+gokart_get_filesystem = _STORE.gokart_get_filesystem
+gokart_atomic_writer = _STORE.gokart_atomic_writer
