@@ -77,7 +77,9 @@ def test_excludes_redis_py_locks_and_is_excluded_by_them(redis_server: Any) -> N
     theirs = redis_server.client().lock("shared", timeout=5)
     with RedisLock(redis_server.host, redis_server.port, "shared", 5, fail_fast=True):
         assert not theirs.acquire(blocking=False)
-    assert theirs.acquire(blocking=False)
+    # The release is sent without waiting for its reply: redis may read the other connection's
+    # acquire first, so the other waits a moment for it.
+    assert theirs.acquire(blocking=True, blocking_timeout=2)
     try:
         with (
             pytest.raises(gokart.TaskLockException, match="shared"),
