@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks import parallel, report_merge, s3_requests
+from benchmarks import parallel, parallel_report, report_merge, s3_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
@@ -953,7 +953,7 @@ def render(
     if "s3" in data:
         out.extend(s3_requests.render(data["s3"], targets))
     if "parallel" in data:
-        out.extend(parallel.render(data["parallel"], targets))
+        out.extend(parallel_report.render(data["parallel"], targets))
 
     if targets:
         w("## Targets (issue 8; issue 3's 1.05x; issue 4's lock; issue 12's workers)\n")
