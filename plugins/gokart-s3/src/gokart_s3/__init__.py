@@ -24,6 +24,7 @@ import fsspec.core
 import luigi
 
 from gokart_core.plugin_api import ObjectStore, merge_storage_options, thaw
+from gokart_s3 import _aiobotocore
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -96,34 +97,8 @@ def _make_filesystem(url: str, options: dict[str, Any]) -> tuple[AbstractFileSys
     fs, path = fsspec.core.url_to_fs(url, **options)
     if retries is not None:
         fs.retries = int(retries)
-    _share_data_loader(fs)
+    _aiobotocore.prepare(fs)  # what earlier filesystems parsed already
     return fs, path
-
-
-#: botocore's data loader of the first S3 session made in this process or an ancestor: the
-#: parsed service models, plain data that a forked child may read. A task process that luigi
-#: forks makes a session and a client of its own (the parent's hold its event loop and
-#: connections); with the inherited loader it does not parse the models again, which was
-#: ~120 ms of CPU per task process, half of what a forked task spent on S3 before its work.
-_data_loader: Any = None
-
-
-def _share_data_loader(fs: Any) -> None:
-    """Give a new s3fs filesystem, before its first request, the session s3fs would make
-    (``AioSession(**fs.kwargs)``), with the shared data loader registered in it."""
-    global _data_loader
-    if getattr(fs, "session", True) is not None or not isinstance(
-        getattr(fs, "kwargs", None), dict
-    ):
-        return  # connected already, given a session by the task, or not the s3fs we know
-    from aiobotocore.session import AioSession  # s3fs's own dependency
-
-    session = AioSession(**fs.kwargs)
-    if _data_loader is None:
-        _data_loader = session.get_component("data_loader")
-    else:
-        session.register_component("data_loader", _data_loader)
-    fs.session = session
 
 
 def _publish_in_one_put(fs: AbstractFileSystem, path: str, fp: Any) -> bool:
