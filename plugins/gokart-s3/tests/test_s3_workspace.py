@@ -346,3 +346,19 @@ def test_a_missing_file_is_asked_again_after_the_listing(s3: Any) -> None:
         before = len(s3.requests())
         assert targets[2].exists()  # written by us: known without a request
         assert len(s3.requests()) == before
+
+
+def test_files_written_after_the_listing_are_found_by_listing_again(s3: Any) -> None:
+    """A root in a task process asks for leaves that other processes wrote after its build
+    listed their folder: a HEAD for the first, then one listing for the rest, not a HEAD each."""
+    targets = [gokart.make_target(f"{WORKSPACE}/relisted/f{i}.pkl") for i in range(40)]
+    targets[0].dump(0)
+    with existence_cache.scope():
+        assert [t.exists() for t in targets[:2]] == [True, False]  # listed: f0 alone
+        for i in range(1, 40):
+            s3.client().put_object(Bucket=BUCKET, Key=f"prefix/relisted/f{i}.pkl", Body=b"")
+        before = len(s3.requests())
+        assert all(t.exists() for t in targets[1:])
+        sent = s3.requests()[before:]
+    assert [method for method, _, _ in sent] == ["HEAD", "GET"], sent
+    assert "list-type=2" in sent[1][1]

@@ -23,7 +23,10 @@ class ExistenceCache:
     rebuild of N tasks on S3 would send N HEAD requests. There, the second file asked for in a
     folder makes the cache list that folder once (a few paged requests for thousands of files);
     every file of the listing is then known to exist for the rest of the build. A file missing
-    from the listing is still asked for on its own, since it may have appeared since.
+    from the listing is still asked for on its own, since it may have appeared since; and when
+    files keep missing from it (the listing is older than they are: a root asking for the
+    leaves that other processes wrote since), the folder is listed again, after LIST_AFTER
+    misses, then twice as many each time: a few listings, never one per file.
 
     Filesystems are told apart by :func:`~gokart_core.forksafe.filesystem_key`, not by
     instance: a task process that luigi forks inherits the cache, and what its parent knew
@@ -40,6 +43,9 @@ class ExistenceCache:
         #: (filesystem key, folder) -> names.
         self._asked: dict[tuple[Any, str], int] = {}
         self._listed: dict[tuple[Any, str], set[str]] = {}
+        #: Files missing from a folder's listing since it was made, and how many make it listed
+        #: again: (filesystem key, folder) -> [misses, threshold].
+        self._misses: dict[tuple[Any, str], list[int]] = {}
 
     @contextmanager
     def scope(self) -> Iterator[None]:
@@ -53,6 +59,7 @@ class ExistenceCache:
                 self._known.clear()
                 self._asked.clear()
                 self._listed.clear()
+                self._misses.clear()
 
     def exists(self, fs: AbstractFileSystem, path: str) -> bool:
         key = (filesystem_key(fs), path)
@@ -67,16 +74,26 @@ class ExistenceCache:
         return found
 
     def _listing(self, fs: AbstractFileSystem, path: str) -> set[str]:
-        """The names in ``path``'s folder, listed once per build from the LIST_AFTER-th file
-        asked for there (an empty set before)."""
+        """The names in ``path``'s folder, listed from the LIST_AFTER-th file asked for there
+        (an empty set before), and again when files keep missing from it."""
         folder = fs._parent(path)
         key = (filesystem_key(fs), folder)
         listing = self._listed.get(key)
         if listing is not None:
-            return listing
+            if path in listing:
+                return listing
+            misses = self._misses.setdefault(key, [0, self.LIST_AFTER])
+            misses[0] += 1
+            if misses[0] < misses[1]:
+                return listing
+            self._misses[key] = [0, 2 * misses[1]]
+            return self._list(fs, folder, key)
         self._asked[key] = asked = self._asked.get(key, 0) + 1
         if asked < self.LIST_AFTER:
             return set()
+        return self._list(fs, folder, key)
+
+    def _list(self, fs: AbstractFileSystem, folder: str, key: tuple[Any, str]) -> set[str]:
         try:
             names = fs.ls(folder, detail=False, refresh=True)
         except OSError:
