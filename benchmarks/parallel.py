@@ -28,11 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.cpu_load import Others, own_cpu_s, process_cpu_s
 from benchmarks.parallel_worker import BUCKET, calibrate
+from benchmarks.s3_worker import AWS_ENV
+from benchmarks.scenarios import rotated as _rotated
+from gokart_core.testing.servers import MotoServer
 
 if TYPE_CHECKING:
     import argparse
 
-    from benchmarks.cli import Runner
+    from benchmarks.runner import Runner
 
 #: The table's rows: (key, implementation, what the worker's spec adds); luigi-s3fs on S3 only.
 COLUMNS: tuple[tuple[str, str, dict[str, str]], ...] = (
@@ -101,8 +104,6 @@ def run(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
     """Every implementation, workspace and worker count, interleaved in each repeat."""
     import importlib.metadata
 
-    from benchmarks.s3_requests import AWS_ENV, MotoServer
-
     others = Others()
     quiet = args.parallel_quiet_wait
     others.wait_quiet(QUIET_BELOW, 4 * quiet)  # the calibration above all wants a quiet machine
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
             server = MotoServer.start(runner.workroot / "moto-parallel")
             server.create_bucket(BUCKET)
             out["server"] = f"moto {importlib.metadata.version('moto')} on 127.0.0.1:{server.port}"
-            env = {**AWS_ENV, "AWS_ENDPOINT_URL": server.endpoint}
+            env = {**AWS_ENV, "AWS_ENDPOINT_URL": server.endpoint_url}
             others.helpers.append(server.process.pid)  # the server's CPU is the build's
         except (OSError, RuntimeError) as exc:
             out["errors"]["s3"] = f"{type(exc).__name__}: {exc}"
@@ -216,7 +217,7 @@ class _Measure:
     def __call__(self, impl: str, spec: dict[str, Any]) -> dict[str, Any]:
         s3 = spec["fs"] == "s3" and self.server is not None
         if s3:
-            spec["endpoint"] = self.server.endpoint
+            spec["endpoint"] = self.server.endpoint_url
         waited = time.monotonic()
         before = self.others.wait_quiet(QUIET_BELOW, self.quiet) if self.quiet > 0 else None
         waited = time.monotonic() - waited
@@ -242,8 +243,3 @@ class _Measure:
                 flush=True,
             )
         return result
-
-
-def _rotated(seq: list[Any], r: int) -> list[Any]:
-    k = r % len(seq) if seq else 0
-    return seq[k:] + seq[:k]

@@ -7,6 +7,7 @@ import statistics
 from typing import Any
 
 from benchmarks.parallel import COLUMNS, LABELS, QUIET_BELOW, QUIET_MAX, WORKSPACES
+from benchmarks.stats import met as _met
 
 
 def _ok(results: list[dict[str, Any]], key: str = "seconds") -> list[float]:
@@ -249,7 +250,3 @@ def _ms(seconds: float) -> str:
 
 def _fmt(seconds: float | None) -> str:
     return "n/a" if seconds is None else f"{seconds:.3f} s"
-
-
-def _met(ok: bool | None) -> str:
-    return "not measured" if ok is None else "yes" if ok else "**no**"

@@ -1,6 +1,6 @@
 """The worker side of the ``parallel`` scenario (:mod:`benchmarks.parallel`): one build in this
 process, ``python -m benchmarks.parallel_worker SPEC.json RESULT.json``, started by
-:meth:`benchmarks.cli.Runner.run` in the interpreter of the implementation (gokart in its own
+:meth:`benchmarks.runner.Runner.run` in the interpreter of the implementation (gokart in its own
 virtualenv). Only the standard library is imported at the top; the implementation under test
 inside :func:`work`.
 
@@ -12,14 +12,15 @@ the local workspace is ``./resources`` there).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import statistics
 import sys
 import time
-import traceback
 from typing import Any
+
+from benchmarks.worker_protocol import serve
+from benchmarks.worker_tasks import configure, package
 
 BUCKET = "gokart-bench-parallel"
 
@@ -223,7 +224,6 @@ def _luigi_tasks(fs: str, base: str, endpoint: str | None, client: str) -> tuple
 def work(spec: dict[str, Any]) -> dict[str, Any]:
     """One build of one implementation with ``workers`` workers, in this process."""
     import luigi
-    import luigi.configuration
 
     impl, fs, workers = spec["impl"], spec["fs"], int(spec["workers"])
     leaves, iterations = int(spec["leaves"]), int(spec["iterations"])
@@ -233,20 +233,13 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
         client = spec.get("client", "boto3")
         _, root_cls = _luigi_tasks(fs, base, spec.get("endpoint"), client)
     else:
-        config = luigi.configuration.get_config()
         settings = [("TaskOnKart", "workspace_directory", base)]
         if fs == "s3":  # gokart finds the server in $AWS_ENDPOINT_URL, set by the runner
             settings.append(("gokart_s3", "endpoint_url", spec["endpoint"]))
-        for section, key, value in settings:
-            if not config.has_section(section):
-                config.add_section(section)
-            config.set(section, key, value)
-        if impl == "core":
-            import gokart_core as kart
-        elif impl == "gokart":
-            import gokart as kart  # type: ignore[import-not-found, no-redef, unused-ignore]
-        else:
+        configure(*settings)
+        if impl not in ("core", "gokart"):
             raise ValueError(f"the parallel scenario runs core, gokart or luigi, not {impl!r}")
+        kart = package(impl)
         _, root_cls = _kart_tasks(kart)
     start = time.perf_counter()
     root = root_cls(leaves=leaves, iterations=iterations)
@@ -273,24 +266,7 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    spec_path, result_path = argv
-    with open(spec_path) as fp:
-        spec = json.load(fp)
-    os.makedirs(spec["workdir"], exist_ok=True)
-    os.chdir(spec["workdir"])
-    try:
-        result = work(spec)
-        result["ok"] = True
-    except BaseException as exc:  # a failure is a result too
-        lines = traceback.format_exception_only(type(exc), exc)
-        result = {
-            "ok": False,
-            "error": type(exc).__name__,
-            "message": (lines[-1].strip() if lines else "")[:400],
-        }
-    with open(result_path, "w") as fp:
-        json.dump(result, fp)
-    return 0
+    return serve(work, argv)
 
 
 if __name__ == "__main__":

