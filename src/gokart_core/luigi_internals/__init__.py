@@ -1,5 +1,9 @@
-"""Every use of luigi's private names, in one module: what gokart-core relies on beyond luigi's
+"""Every use of luigi's private names, in one package: what gokart-core relies on beyond luigi's
 public API, and why. A luigi upgrade that changes any of these breaks here, and only here.
+
+This module: parameters, the task registry, the build's summary. :mod:`.scheduler` and
+:mod:`.scheduler_state`: luigi's scheduler with incremental bookkeeping, a subclass of
+``luigi.scheduler.Scheduler`` on its internal state.
 
 Tested against the luigi that ``pyproject.toml`` admits (``luigi>=3.5``).
 """

@@ -23,6 +23,7 @@ import luigi.worker
 from gokart_core import luigi_internals
 from gokart_core.errors import ProcessLocalStorageError, TaskLockException
 from gokart_core.plugin.manager import get_plugins
+from gokart_core.runner import scheduler
 from gokart_core.runner.progress import build_progress
 from gokart_core.runner.run_info import run_info_or_continue
 from gokart_core.target import storage
@@ -161,6 +162,7 @@ def build(
     if reset_register:
         _drop_redefined_task_classes()
     env_params.setdefault("local_scheduler", True)
+    env_params.setdefault("worker_scheduler_factory", scheduler.default_factory())
     _refuse_process_local_workspaces(tasks, env_params)
     deadline = time.monotonic() + task_lock_exception_max_wait_seconds
     with (
@@ -281,7 +283,8 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
         try:
             # --tree-info-mode / --graph-output: write the tree or graph and exit instead.
             args = run_info_or_continue(args)
-            luigi.cmdline.luigi_run(args)
+            with scheduler.on_the_command_line():
+                luigi.cmdline.luigi_run(args)
         except luigi.task_register.TaskClassException as exc:
             # An unknown or ambiguous task name is a usage error, not a crash: no traceback.
             print(f"error: {exc}", file=sys.stderr)
