@@ -181,3 +181,18 @@ def as_luigi_default(factory_class: type) -> Iterator[None]:
         yield
     finally:
         _interface_module._WorkerSchedulerFactory = saved
+
+
+def serve_luigid(argv: list[str], scheduler_class: type) -> None:
+    """luigid (``luigi.cmdline.luigid``: its options, its HTTP API, its pages) with a scheduler
+    of ``scheduler_class``: luigi's server makes its scheduler from this module-level name."""
+    import luigi.cmdline
+    import luigi.server  # tornado's web server: imported when serving, not by every build
+
+    server: Any = luigi.server
+    saved = server.Scheduler
+    server.Scheduler = scheduler_class
+    try:
+        luigi.cmdline.luigid(argv)
+    finally:
+        server.Scheduler = saved

@@ -26,9 +26,10 @@ SCHEDULER_DEFAULTS: Mapping[str, object] = {
     "prune_on_get_work": "true",
 }
 
-# luigid's own entry point (``luigi.cmdline:luigid``) in this Python: no console script on
-# PATH needed (a virtualenv that is not activated has none).
+# luigid's own entry point (``luigi.cmdline:luigid``) in this Python, or gokart-luigid's: no
+# console script on PATH needed (a virtualenv that is not activated has none).
 _LUIGID = "import sys; from luigi.cmdline import luigid; luigid(sys.argv[1:])"
+_GOKART_LUIGID = "import sys; from gokart_core.runner.luigid import main; main(sys.argv[1:])"
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Luigid:
     state_path: Path
     config: Path
     log: Path
+    gokart: bool = False  # gokart-luigid (gokart-core's scheduler) rather than luigid
 
     @property
     def url(self) -> str:
@@ -61,7 +63,7 @@ class Luigid:
         assert self.process.poll() is not None, "luigid is still running"
         deadline = time.monotonic() + timeout
         while True:
-            process = _spawn(self.port, self.state_path, self.config, self.log)
+            process = _spawn(self.port, self.state_path, self.config, self.log, self.gokart)
             try:
                 wait_for_http(_ready_url(self.port), process, timeout=timeout)
             except (OSError, AssertionError):
@@ -79,11 +81,13 @@ def _ready_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/api/task_list?data={{}}"
 
 
-def _spawn(port: int, state_path: Path, config: Path, log: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    port: int, state_path: Path, config: Path, log: Path, gokart: bool
+) -> subprocess.Popen[bytes]:
     args = ["--port", str(port), "--address", "127.0.0.1", "--state-path", str(state_path)]
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", _LUIGID, *args],
+            [sys.executable, "-c", _GOKART_LUIGID if gokart else _LUIGID, *args],
             cwd=config.parent,  # no stray ./luigi.cfg of the test's cwd
             env={**os.environ, "LUIGI_CONFIG_PATH": str(config)},
             stdout=out,
@@ -98,12 +102,14 @@ def start_luigid(
     state_path: Path | None = None,
     scheduler: Mapping[str, object] | None = None,
     sections: Mapping[str, Mapping[str, object]] | None = None,
+    gokart: bool = False,
 ) -> Luigid:
     """Start luigid on ``port`` (a free one if None) with its state at ``state_path``
     (``tmp/luigid-state.pickle`` if None; loaded if it exists); logs to ``tmp/luigid.log``.
 
     ``scheduler`` options are laid over :data:`SCHEDULER_DEFAULTS` in ``[scheduler]``;
     ``sections`` adds other sections of luigid's config (``{"resources": {"db": 1}}``).
+    ``gokart``: start ``gokart-luigid`` (gokart-core's scheduler) instead of luigid.
     """
     tmp.mkdir(parents=True, exist_ok=True)
     state = state_path if state_path is not None else tmp / "luigid-state.pickle"
@@ -114,13 +120,13 @@ def start_luigid(
     log = tmp / "luigid.log"
     for _ in range(1 if port is not None else 5):
         chosen = port if port is not None else free_port()
-        process = _spawn(chosen, state, config, log)
+        process = _spawn(chosen, state, config, log, gokart)
         try:
             wait_for_http(_ready_url(chosen), process)
         except (OSError, AssertionError):
             stop(process)  # the port was taken meanwhile: try another
             continue
-        return Luigid(chosen, process, state, config, log)
+        return Luigid(chosen, process, state, config, log, gokart)
     raise RuntimeError(f"could not start luigid (port {port or 'any free one'}); see {log}")
 
 
