@@ -97,17 +97,24 @@ def test_a_task_process_killed_mid_upload_leaves_no_object_and_only_it_runs_agai
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("server", ["luigid", "gokart-luigid"])
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
 def test_luigid_restarted_mid_build_the_build_finishes_and_nothing_runs_twice(
-    how: str, make_workspace: Any, storage_plugins: Any, redis_server: Any, tmp_path: Path
+    how: str,
+    server: str,
+    make_workspace: Any,
+    storage_plugins: Any,
+    redis_server: Any,
+    tmp_path: Path,
 ) -> None:
-    cell = f"restart-{how}"
+    """gokart-luigid: its scheduler indexes the state that it loads from ``--state-path``."""
+    cell = f"restart-{how}-{server}"
     workspace: Workspace = make_workspace("s3", cell)
     # Workers are dropped after 10 s of silence (longer than the restart takes), not the 2 s
     # of the other tests: luigid forgets a worker that was silent for longer, and its pending
     # tasks with it. A task that failed 3 times is disabled (no endless retries).
     options = {"worker_disconnect_delay": 10, "retry_count": 3}
-    luigid = start_luigid(tmp_path / "luigid", scheduler=options)
+    luigid = start_luigid(tmp_path / "luigid", scheduler=options, gokart=server == "gokart-luigid")
     try:
         config = write_worker_config(
             tmp_path / "luigi.cfg", workspace, redis=redis_server, luigid=luigid
