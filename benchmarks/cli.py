@@ -18,8 +18,9 @@ The ``lock`` scenario (issue 4) is gokart-core alone: a fan-in with gokart-redis
 against the same build without locking, on a redis-server that the runner starts on a free
 port of 127.0.0.1 (never the shared 6379; ``gokart_redis.testing``) and stops at the end. The
 ``s3`` scenario is :mod:`benchmarks.s3_requests`; ``parallel`` (issue 12: ``workers=2`` against
-1) is :mod:`benchmarks.parallel`. A run of some scenarios only merges its sections into an
-existing results file (:mod:`benchmarks.report_merge`).
+1) is :mod:`benchmarks.parallel`; ``scaling`` (issue 14: graphs of 1,000 to 100,000 tasks,
+gokart-core's scheduler against luigi's) is :mod:`benchmarks.scaling`. A run of some scenarios
+only merges its sections into an existing results file (:mod:`benchmarks.report_merge`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import parallel, report_merge, s3_requests
+from benchmarks import parallel, report_merge, s3_requests, scaling
 from benchmarks.machine import machine_info
 from benchmarks.options import SCENARIOS, parse_args
 from benchmarks.report import render
@@ -70,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             data["s3"] = s3_requests.run(args, runner)
         if "parallel" in args.scenarios:
             data["parallel"] = parallel.run(args, runner)
+        if "scaling" in args.scenarios:
+            data["scaling"] = scaling.run(args, runner)
         try:
             profile = run_profiles(args, runner, redis) if args.profile else None
         except Exception as exc:  # the measurements are kept whatever happens to the profile

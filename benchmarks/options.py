@@ -1,18 +1,19 @@
 """The command line of ``python -m benchmarks``: every option, the defaults of a full run and of
 ``--quick`` (tiny sizes, one repeat), and the checks of the formats and scenarios named. The
-parallel scenario's own options are :func:`benchmarks.parallel.add_arguments`."""
+parallel and scaling scenarios' own options are :func:`benchmarks.parallel.add_arguments` and
+:func:`benchmarks.scaling.add_arguments`."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
 
-from benchmarks import parallel
+from benchmarks import parallel, scaling
 from benchmarks.runner import ROOT
 
 HERE = ROOT / "benchmarks"
 FORMATS = ("pkl", "csv", "parquet", "feather")
-SCENARIOS = ("frame", "chain", "fanin", "uid", "deep", "lock", "s3", "parallel")
+SCENARIOS = ("frame", "chain", "fanin", "uid", "deep", "lock", "s3", "parallel", "scaling")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -36,6 +37,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="tasks (leaves + the root) of the graph whose S3 requests are counted [500]",
     )
     parallel.add_arguments(p)
+    scaling.add_arguments(p)
     p.add_argument("--repeats", type=int, help="repeats of each scenario [3]")
     p.add_argument(
         "--frame-cycles", type=int, help="dump + load round trips per DataFrame process [3]"
@@ -99,6 +101,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.no_bisect = True
     if "lock" in args.scenarios and args.lock < 2:
         p.error("--lock needs at least 2 tasks (a leaf and the root)")
+    why = scaling.check(args)
+    if why:
+        p.error(why)
     return args
 
 
@@ -128,6 +133,7 @@ def _set_defaults(args: argparse.Namespace) -> None:
     if args.frame_repeats is None:
         args.frame_repeats = args.repeats if quick else args.repeats + 2
     parallel.set_defaults(args)
+    scaling.set_defaults(args)
     if args.profile is None:  # the profiles are of the fan-in, unique_id and lock paths
         args.profile = not quick and bool({"fanin", "uid", "lock"} & set(args.scenarios))
     if args.output is None and not quick:

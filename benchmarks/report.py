@@ -1,14 +1,15 @@
 """``results.md``: the title, the machine and versions, each scenario's section in a fixed order
 (DataFrames: :mod:`benchmarks.report_frame`; task graphs, unique_id, the deep chain and the lock:
 :mod:`benchmarks.report_graphs`; S3 requests: :mod:`benchmarks.s3_report`; parallel workers:
-:mod:`benchmarks.parallel_report`), and last the table of the targets that the sections set."""
+:mod:`benchmarks.parallel_report`; scaling: :mod:`benchmarks.scaling_report`), and last the
+table of the targets that the sections set."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from benchmarks import parallel_report, report_frame, report_graphs, s3_report
+from benchmarks import parallel_report, report_frame, report_graphs, s3_report, scaling_report
 from benchmarks.runner import DROPPED_ENV
 
 
@@ -75,8 +76,13 @@ def render(
         out.extend(s3_report.render(data["s3"], targets))
     if "parallel" in data:
         out.extend(parallel_report.render(data["parallel"], targets))
+    if "scaling" in data:
+        out.extend(scaling_report.render(data["scaling"], targets))
     if targets:
-        out.append("## Targets (issue 8; issue 3's 1.05x; issue 4's lock; issue 12's workers)\n")
+        out.append(
+            "## Targets (issue 8; issue 3's 1.05x; issue 4's lock; issue 12's workers; "
+            "issue 14's scaling)\n"
+        )
         out.append("| target | measured | met |")
         out.append("|---|---|---|")
         for name, value, met in targets:

@@ -34,7 +34,7 @@ def test_quick_benchmarks_write_the_tables(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = output.read_text()
@@ -54,12 +54,28 @@ def test_quick_benchmarks_write_the_tables(tmp_path: Path) -> None:
         "| `s3://` (moto) | bare luigi through s3fs |",
         "| workers=2 ≥ 1.7x faster than 1 worker, 4 CPU-bound leaves, local",
         "| workers=2 speed-up, s3, no lower than bare luigi's",
+        # the scaling scenario (issue 14): gokart-core at 50 and 100 tasks (workers=2 up to 50),
+        # luigi's scheduler and bare luigi at 20, 40 and 80
+        "| fan-in | 1 | 50 | ",
+        "| fan-in | 1 | 80 | ",
+        "| fan-in | 1 | 100 | ",
+        "| fan-in | 2 | 50 | ",
+        "| chain | 1 | 100 | ",
+        "| chain | 2 | 40 | ",
+        "| gokart-core's per-task time at 100 tasks ≤ 1.3x its per-task time at 50 (fan-in",
+        "| gokart-core's 100-task fan-in ≥ 10x faster than bare luigi's (workers=1, bare luigi's "
+        "extrapolated",
+        "| a 100-task fan-in builds (gokart-core, workers=1",
     ):
         matching = [r for r in rows if r.startswith(start)]
         assert matching, f"no row {start!r} in\n{text}"
         assert "failed" not in matching[0], matching[0]
     assert "## Targets" in text
     assert "The leaves' checksum is the same in every build: yes." in text
+    (fanin_100,) = [r for r in rows if r.startswith("| fan-in | 1 | 100 | ")]
+    assert "extrapolated" in fanin_100  # bare luigi's 100-task fan-in, from its fit
+    (fanin_100_w2,) = [r for r in rows if r.startswith("| fan-in | 2 | 100 | ")]
+    assert "not measured (over `--scaling-workers-max-size`)" in fanin_100_w2
     assert "gokart 1.12.2 |" not in text  # gokart was skipped
     assert (tmp_path / "results.json").exists()
     # the work folder is cleaned up
