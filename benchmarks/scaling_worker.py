@@ -21,104 +21,9 @@ from typing import Any
 
 from benchmarks.worker_measure import peak_rss_bytes, reset_peak_rss
 from benchmarks.worker_protocol import serve
-from benchmarks.worker_tasks import configure, package
+from benchmarks.worker_tasks import configure, package, tasks
 
 SHAPES = ("fanin", "chain")
-
-
-def kart_tasks(kart: Any) -> dict[str, type]:
-    """The fan-in and the chain as ``TaskOnKart`` classes of ``kart`` (gokart or gokart-core)."""
-    import luigi
-
-    class ScaleLeaf(kart.TaskOnKart):  # type: ignore[misc]
-        i = luigi.IntParameter()
-
-        def output(self) -> Any:
-            return self.make_target("scaling/leaf.pkl")
-
-        def run(self) -> None:
-            self.dump(self.i)
-
-    class ScaleFanIn(kart.TaskOnKart):  # type: ignore[misc]
-        n = luigi.IntParameter()
-
-        def requires(self) -> Any:
-            return [ScaleLeaf(i=i) for i in range(self.n)]
-
-        def output(self) -> Any:
-            return self.make_target("scaling/root.pkl")
-
-        def run(self) -> None:
-            self.dump(sum(self.load()))
-
-    class ScaleChain(kart.TaskOnKart):  # type: ignore[misc]
-        n = luigi.IntParameter()
-
-        def requires(self) -> Any:
-            return ScaleChain(n=self.n - 1) if self.n > 0 else []
-
-        def output(self) -> Any:
-            return self.make_target("scaling/chain.pkl")
-
-        def run(self) -> None:
-            self.dump((self.load() if self.n > 0 else 0) + 1)
-
-    return {"fanin": ScaleFanIn, "chain": ScaleChain}
-
-
-def luigi_tasks() -> dict[str, type]:
-    """The same graphs as bare luigi tasks writing pickles through ``luigi.LocalTarget``."""
-    import pickle
-
-    import luigi
-    import luigi.format
-
-    class _Pickled(luigi.Task):
-        def output(self) -> Any:
-            return luigi.LocalTarget(self.path, format=luigi.format.Nop)
-
-        def dump(self, obj: Any) -> None:
-            with self.output().open("w") as fp:
-                pickle.dump(obj, fp, protocol=5)
-
-        def load_result(self) -> Any:
-            with self.output().open("r") as fp:
-                return pickle.load(fp)
-
-    class BareScaleLeaf(_Pickled):
-        i = luigi.IntParameter()
-
-        @property
-        def path(self) -> str:
-            return f"resources/scaling/leaf_{self.i}.pkl"
-
-        def run(self) -> None:
-            self.dump(self.i)
-
-    class BareScaleFanIn(_Pickled):
-        n = luigi.IntParameter()
-        path = "resources/scaling/root.pkl"
-
-        def requires(self) -> Any:
-            return [BareScaleLeaf(i=i) for i in range(self.n)]
-
-        def run(self) -> None:
-            self.dump(sum(t.load_result() for t in self.requires()))
-
-    class BareScaleChain(_Pickled):
-        n = luigi.IntParameter()
-
-        @property
-        def path(self) -> str:
-            return f"resources/scaling/chain_{self.n}.pkl"
-
-        def requires(self) -> Any:
-            return BareScaleChain(n=self.n - 1) if self.n > 0 else []
-
-        def run(self) -> None:
-            self.dump((self.requires().load_result() if self.n > 0 else 0) + 1)
-
-    return {"fanin": BareScaleFanIn, "chain": BareScaleChain}
 
 
 def _scheduler(impl: str) -> str:
@@ -141,14 +46,12 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("recursion_limit"):
         sys.setrecursionlimit(int(spec["recursion_limit"]))
     load = os.getloadavg()[0]
-    if impl == "luigi":
-        cls = luigi_tasks()[shape]
-    elif impl in ("core", "gokart"):
-        configure(("TaskOnKart", "workspace_directory", "resources"))
-        kart = package(impl)
-        cls = kart_tasks(kart)[shape]
-    else:
+    if impl not in ("core", "gokart", "luigi"):
         raise ValueError(f"the scaling scenario runs core, gokart or luigi, not {impl!r}")
+    if impl != "luigi":
+        configure(("TaskOnKart", "workspace_directory", "resources"))
+    # The graphs of the chain and fanin scenarios (a fresh work folder per build).
+    cls = tasks(impl)[shape]
     arg = n if shape == "fanin" else n - 1  # the chain's root is the n-th task
     reset_peak_rss()
     start = time.perf_counter()
@@ -158,7 +61,9 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
             raise RuntimeError(f"luigi.build({root}, workers={workers}) failed")
         value = root.load_result()
     else:
-        value = kart.build(root, reset_register=False, log_level=logging.ERROR, workers=workers)
+        value = package(impl).build(
+            root, reset_register=False, log_level=logging.ERROR, workers=workers
+        )
     seconds = time.perf_counter() - start
     expected = sum(range(n)) if shape == "fanin" else n
     if value != expected:
