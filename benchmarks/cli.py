@@ -34,8 +34,9 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from benchmarks import parallel, report_merge, s3_requests, scaling
+from benchmarks import compare, parallel, report_merge, s3_requests, scaling
 from benchmarks.machine import machine_info
 from benchmarks.options import SCENARIOS, parse_args
 from benchmarks.report import render
@@ -98,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.output:
         raw = Path(args.output).with_suffix(".json")
         results = {"machine": machine, "info": info, **data}
+        if raw.exists():  # in a checkout: the last committed results, which this run replaces
+            text += "\n" + "\n".join(compare.section(_load(raw), results))
         whole = text
         if set(args.scenarios) != set(SCENARIOS):  # a partial run keeps the other sections
             whole, results = report_merge.merge(Path(args.output), text, results, args.scenarios)
@@ -106,6 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {args.output} and {raw}", file=sys.stderr)
     print(text)
     return 0
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        found = json.loads(path.read_text())
+    except ValueError:  # not the benchmarks' results: nothing to compare with
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _rel(path: str) -> str:

@@ -121,3 +121,34 @@ def test_a_partial_run_keeps_the_other_sections(monkeypatch: pytest.MonkeyPatch)
     again = merge_markdown(merged, new, ["parallel"])
     assert again.count("- partial run (parallel)") == 1
     assert again == merged
+
+
+def test_the_comparison_flags_a_row_slower_than_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``benchmarks.compare`` (issue 13): gokart-core's medians against the replaced results, a
+    row over 1.05x is not met, and the baseline's own change is shown as drift."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks.compare import section
+
+    def results(core: list[float], luigi: list[float], lock: float) -> dict[str, object]:
+        return {
+            "machine": {"commit": "abc1234", "date": "D"},
+            "samples": {
+                "fanin": {
+                    "core": [{"ok": True, "seconds": s} for s in core],
+                    "luigi": [{"ok": True, "seconds": s} for s in luigi],
+                },
+                "lock": {"lock": [{"ok": True, "seconds": lock}], "nolock": [{"ok": False}]},
+            },
+        }
+
+    old = results([2.0, 1.0, 3.0], [1.0], 0.5)
+    new = results([2.2, 2.3, 2.1], [1.1], 0.5)
+    text = "\n".join(section(old, new))
+    rows = {r.split(" | ")[0]: r for r in text.splitlines() if r.startswith("| ")}
+    assert "tree `abc1234`" in text
+    # median 2.2 against 2.0: 1.10x, and bare luigi 1.10x slower too
+    assert rows["| fanin · gokart-core"].endswith("| 1.10x | 1.10x | 1.00x | **no** |")
+    assert rows["| lock · gokart-core, locked"].endswith("| 1.00x | n/a | n/a | yes |")
+    assert "| lock · gokart-core, no lock" not in rows  # no successful sample: no row
+    assert "Slowest change: fanin · gokart-core, 1.10x; not every row within 1.05x." in text
+    assert section({"samples": {}}, new) == []

@@ -1,5 +1,5 @@
 """``gokart-luigid`` (issue 14): luigid's options, HTTP API and pages with gokart-core's
-scheduler. Three worker processes share one graph of 2,001 tasks through it (a fan-in of 1,990
+scheduler. Three worker processes share one graph of 10,001 tasks through it (a fan-in of 9,990
 leaves, a join, a chain of 10): every task runs exactly once, and the web UI's task list and
 dependency graph answer for the whole graph."""
 
@@ -24,7 +24,7 @@ from ..parallel_support import (
     write_worker_config,
 )
 
-LEAVES, CHAIN = 1990, 10
+LEAVES, CHAIN = 9990, 10
 PROCESSES = 3
 
 
