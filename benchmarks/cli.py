@@ -40,7 +40,7 @@ from benchmarks import compare, parallel, report_merge, s3_requests, scaling
 from benchmarks.machine import machine_info
 from benchmarks.options import SCENARIOS, parse_args
 from benchmarks.report import render
-from benchmarks.runner import ROOT, Runner, ensure_gokart_venv
+from benchmarks.runner import ROOT, Runner, ensure_core_before_venv, ensure_gokart_venv
 from benchmarks.scenarios import run_benchmarks, run_profiles
 from gokart_redis.testing import RedisServer, start_redis
 
@@ -53,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.only_gokart_core:
         pythons["gokart"] = args.gokart_python or ensure_gokart_venv(Path(args.gokart_venv))
         impls += ["pandas-gk", "gokart"]
+    if args.core_before:
+        venv = Path(args.gokart_venv).parent / "bench-core-before"
+        pythons["core-before"], args.core_before = ensure_core_before_venv(args.core_before, venv)
+        impls.append("core-before")
     base = Path(args.workdir) if args.workdir else _default_workdir()
     workroot = Path(tempfile.mkdtemp(prefix="gokart-bench-", dir=base))
     runner = Runner(pythons=pythons, workroot=workroot, timeout=args.timeout)
@@ -65,9 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 redis = f"{type(exc).__name__}: {exc}"
                 print(f"lock scenario: {redis}", file=sys.stderr, flush=True)
         info = {"gokart-core env": runner.run("core", {"kind": "info"})}
+        if "core-before" in pythons:
+            info[f"gokart-core {args.core_before} env"] = runner.run(
+                "core-before", {"kind": "info"}
+            )
         if "gokart" in pythons:
             info["gokart env"] = runner.run("gokart", {"kind": "info"})
         data = run_benchmarks(args, runner, impls, redis)
+        if args.core_before:
+            data["core_before"] = args.core_before
         if "s3" in args.scenarios:
             data["s3"] = s3_requests.run(args, runner)
         if "parallel" in args.scenarios:
@@ -99,8 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.output:
         raw = Path(args.output).with_suffix(".json")
         results = {"machine": machine, "info": info, **data}
-        if raw.exists():  # in a checkout: the last committed results, which this run replaces
-            text += "\n" + "\n".join(compare.section(_load(raw), results))
+        # in a checkout: the last committed results, which this run replaces
+        replaced = _load(raw) if raw.exists() else {}
+        text += "\n" + "\n".join(compare.section(replaced, results, args.core_before))
         whole = text
         if set(args.scenarios) != set(SCENARIOS):  # a partial run keeps the other sections
             whole, results = report_merge.merge(Path(args.output), text, results, args.scenarios)

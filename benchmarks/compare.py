@@ -7,6 +7,10 @@ DataFrame format, bare luigi for a graph; none for the lock and S3 rows): when t
 slower as a whole, the baseline is slower too, and *vs drift* divides it out. Both are shown;
 the target is on the plain ratio.
 
+With ``--core-before REV`` the run measures gokart-core's tree REV beside today's, and a first
+table compares the two within this one run: on a machine other than the results file's, that
+table is the one that says whether a change made gokart-core slower.
+
 ``python -m benchmarks.compare OLD.json NEW.json`` prints the section for two files.
 """
 
@@ -26,6 +30,12 @@ SLOWER = 1.05
 #: The baseline beside each kind of row, by the implementation's key in ``samples``.
 BASELINE = {"frame": "pandas", "graph": "luigi"}
 LABELS = {"core": "gokart-core", "lock": "gokart-core, locked", "nolock": "gokart-core, no lock"}
+#: The keys of the rows' implementations in ``samples``: gokart-core now, and the earlier tree
+#: that ``--core-before`` measures in the same run.
+NOW = {"core": "core", "lock": "lock", "nolock": "nolock"}
+BEFORE = {"core": "core-before", "lock": "lock-before", "nolock": "nolock-before"}
+
+Row = tuple[str, str, "float | None", "float | None"]
 
 
 def _median(results: Sequence[dict[str, Any]], key: str) -> float | None:
@@ -33,74 +43,106 @@ def _median(results: Sequence[dict[str, Any]], key: str) -> float | None:
     return statistics.median(values) if values else None
 
 
-def rows(data: dict[str, Any]) -> Iterator[tuple[str, str, float | None, float | None]]:
-    """(row, measurement, gokart-core's median, its baseline's median) of one results file."""
+def rows(data: dict[str, Any], which: dict[str, str] = NOW) -> Iterator[Row]:
+    """(row, measurement, gokart-core's median, its baseline's median) of one results file;
+    ``which`` names the implementations' keys (:data:`NOW` or :data:`BEFORE`)."""
     for scenario, cell in data.get("samples", {}).items():
         kind = "frame" if scenario.startswith("frame:") else "graph"
         base = cell.get(BASELINE[kind], [])
         keys = ("create_s", "uid_s") if scenario == "uid" else ("seconds",)
-        for impl in ("core", "lock", "nolock"):
+        for label, impl in which.items():
             if impl not in cell:
                 continue
             for key in keys:
-                name = f"{scenario} · {LABELS[impl]}"
-                ref = _median(base, key) if impl == "core" else None
+                name = f"{scenario}{_size(cell[impl])} · {LABELS[label]}"
+                ref = _median(base, key) if label == "core" else None
                 yield name, key, _median(cell[impl], key), ref
     deep = data.get("deep", {})
-    if "core" in deep:
+    if which["core"] in deep:
         ref = deep.get("luigi", {}).get("result", {})
-        own = deep["core"].get("result", {})
+        own = deep[which["core"]].get("result", {})
         yield "deep chain · gokart-core", "seconds", _one(own), _one(ref)
-    for step, result in data.get("s3", {}).get("steps", {}).get("core", {}).items():
+    for step, result in data.get("s3", {}).get("steps", {}).get(which["core"], {}).items():
         yield f"s3 {step} · gokart-core", "seconds", _one(result), None
+
+
+def _size(results: Sequence[dict[str, Any]]) -> str:
+    """The size that a row was measured at, so that runs of other sizes are not compared:
+    tasks, instances or the file's megabytes."""
+    for r in results:
+        for key, unit in (("tasks", " tasks"), ("n", ""), ("file_bytes", " MB")):
+            if r.get("ok") and key in r:
+                value = r[key] // 1_000_000 if key == "file_bytes" else r[key]
+                return f" ({value:,}{unit})"
+    return ""
 
 
 def _one(result: dict[str, Any]) -> float | None:
     return float(result["seconds"]) if result.get("ok") and "seconds" in result else None
 
 
-def section(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """The Markdown section comparing ``new`` with ``old``; empty when no row is in both."""
-    before = {(name, key): (own, ref) for name, key, own, ref in rows(old)}
+def _table(now: Iterator[Row], before: Iterator[Row], drift: bool) -> tuple[list[str], float]:
+    """The rows of both, as table lines, and the largest now / before."""
+    old = {(name, key): (own, ref) for name, key, own, ref in before}
     table: list[str] = []
-    worst: tuple[float, str] | None = None
-    for name, key, own, ref in rows(new):
-        if (name, key) not in before or own is None or before[name, key][0] is None:
+    worst = 0.0
+    for name, key, own, ref in now:
+        if (name, key) not in old or own is None or old[name, key][0] is None:
             continue
-        old_own, old_ref = before[name, key]
+        old_own, old_ref = old[name, key]
         assert old_own is not None
         change = own / old_own
-        drift = ref / old_ref if ref is not None and old_ref else None
-        corrected = change / drift if drift else None
         label = name if key == "seconds" else f"{name} ({key})"
-        table.append(
-            f"| {label} | {fmt_s(old_own)} | {fmt_s(own)} | {fmt_x(change)} | "
-            f"{fmt_x(drift)} | {fmt_x(corrected)} | {met(change <= SLOWER)} |"
-        )
-        if worst is None or change > worst[0]:
-            worst = (change, label)
-    if not table:
-        return []
-    commit = old.get("machine", {}).get("commit", "?")
-    date = old.get("machine", {}).get("date", "?")
-    out = [
-        "## Against the results this run replaces\n",
-        f"gokart-core's medians now against the results file of tree `{commit}` ({date}); "
-        "*drift* is the same ratio for the baseline measured beside the row (raw pandas, bare "
-        "luigi), *vs drift* the ratio divided by it. A row meets the target when it is at most "
-        f"{SLOWER:.2f}x its old median.\n",
-        "| row | before | now | now / before | drift | vs drift | met |",
-        "|---|---|---|---|---|---|---|",
-        *table,
-        "",
-    ]
-    if worst is not None:
-        out.append(
-            f"Slowest change: {worst[1]}, {fmt_x(worst[0])}; "
-            f"{'every row within' if worst[0] <= SLOWER else 'not every row within'} "
-            f"{SLOWER:.2f}x.\n"
-        )
-    return out
+        cells = [label, fmt_s(old_own), fmt_s(own), fmt_x(change)]
+        if drift:
+            moved = ref / old_ref if ref is not None and old_ref else None
+            cells += [fmt_x(moved), fmt_x(change / moved if moved else None)]
+        table.append("| " + " | ".join([*cells, met(change <= SLOWER)]) + " |")
+        worst = max(worst, change)
+    return table, worst
+
+
+def _verdict(worst: float) -> str:
+    within = "every row within" if worst <= SLOWER else "not every row within"
+    return f"Slowest change: {fmt_x(worst)}; {within} {SLOWER:.2f}x.\n"
+
+
+def section(old: dict[str, Any], new: dict[str, Any], before: str | None = None) -> list[str]:
+    """The Markdown section comparing ``new`` with gokart-core's tree ``before`` measured in
+    the same run (when it was) and with the results file ``old``; empty when nothing is in
+    both."""
+    out: list[str] = []
+    before = before or new.get("core_before") or "?"
+    in_run, worst = _table(rows(new), rows(new, BEFORE), drift=False)
+    if in_run:
+        out += [
+            f"### gokart-core now against its tree `{before}`, measured in this run\n",
+            f"`--core-before {before}`: that tree's gokart-core and plugins in a virtualenv "
+            "of their own, with this run's versions of everything else, measured beside "
+            f"gokart-core in every repeat. A row meets the target at most {SLOWER:.2f}x.\n",
+            "| row | before | now | now / before | met |",
+            "|---|---|---|---|---|",
+            *in_run,
+            "",
+            _verdict(worst),
+        ]
+    table, worst = _table(rows(new), rows(old), drift=True)
+    if table:
+        machine = old.get("machine", {})
+        same = machine.get("cpu") == new.get("machine", {}).get("cpu", machine.get("cpu"))
+        out += [
+            "### gokart-core now against the results file this run replaces\n",
+            f"The results of tree `{machine.get('commit', '?')}` ({machine.get('date', '?')}"
+            f"{'' if same else ', on another CPU: ' + str(machine.get('cpu'))}); *drift* is the "
+            "same ratio for the baseline measured beside the row (raw pandas, bare luigi), "
+            "*vs drift* the ratio divided by it.\n",
+            "| row | before | now | now / before | drift | vs drift | met |",
+            "|---|---|---|---|---|---|---|",
+            *table,
+            "",
+            _verdict(worst),
+        ]
+    return ["## Against the results before\n", *out] if out else []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

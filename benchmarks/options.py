@@ -68,6 +68,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="skip gokart (no virtualenv, no network): gokart-core, raw pandas and bare luigi",
     )
+    p.add_argument(
+        "--core-before",
+        metavar="REV",
+        help="also measure gokart-core as it was at the git revision REV of this checkout (in "
+        "a virtualenv of its own under --gokart-venv's folder): results.md then compares every "
+        "row of gokart-core with it, in this one run (issue 13)",
+    )
     p.add_argument("--gokart-python", help="python of a virtualenv that has gokart 1.12.2")
     p.add_argument(
         "--gokart-venv",

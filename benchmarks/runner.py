@@ -31,7 +31,14 @@ LABELS = {
     "core": "gokart-core",
     "gokart": "gokart 1.12.2",
     "luigi": "bare luigi",
+    "core-before": "gokart-core before",
 }
+#: Packages of gokart-core's earlier tree's virtualenv (``--core-before``), at the versions of
+#: this interpreter's: only gokart-core differs between the two.
+CORE_BEFORE_PACKAGES = (
+    *("luigi", "pandas", "pyarrow", "numpy", "threadpoolctl", "pyinstrument"),
+    *("fsspec", "s3fs", "aiobotocore", "botocore", "boto3"),  # the s3 scenario's
+)
 
 
 @dataclass
@@ -50,6 +57,8 @@ class Runner:
             return self.pythons["gokart"], "pandas"
         if impl == "gokart":
             return self.pythons["gokart"], "gokart"
+        if impl == "core-before":
+            return self.pythons["core-before"], "core"
         return self.pythons["core"], impl
 
     def new_workdir(self) -> Path:
@@ -148,3 +157,46 @@ def ensure_gokart_venv(venv: Path) -> str:
         [str(python), "-m", "pip", "install", "--quiet", *GOKART_VENV_PACKAGES], check=True
     )
     return str(python)
+
+
+def ensure_core_before_venv(rev: str, venv: Path) -> tuple[str, str]:
+    """(python, commit): a virtualenv with gokart-core and its plugins as they were at the git
+    revision ``rev`` of this checkout (made once per commit, then reused), the other packages at
+    this interpreter's versions."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", f"{rev}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    python, marker = venv / "bin" / "python", venv / "gokart-core-commit"
+    if python.exists() and marker.exists() and marker.read_text() == commit:
+        return str(python), commit
+    print(f"making gokart-core {commit}'s virtualenv in {venv}", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="gokart-core-before-") as tree:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", tree], input=archive.stdout, check=True)
+        plugins = sorted(
+            str(d) for d in Path(tree, "plugins").iterdir() if (d / "pyproject.toml").exists()
+        )
+        pins = [
+            f"{name}=={version}" for name in CORE_BEFORE_PACKAGES if (version := _version(name))
+        ]
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", tree, *plugins, *pins], check=True
+        )
+    marker.write_text(commit)
+    return str(python), commit
+
+
+def _version(name: str) -> str | None:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks.runner import LABELS
 from benchmarks.s3_worker import AWS_ENV, BUCKET, STEPS, marker
 from gokart_core.testing.servers import MotoServer
 
@@ -74,7 +75,7 @@ def _run_step(
         if result.get("ok")
         else f"{result.get('error')}: {str(result.get('message', ''))[:160]}"
     )
-    label = "gokart-core" if impl == "core" else "gokart 1.12.2"
+    label = LABELS[impl]
     runner.note(f"[{label:>24}] s3 {step} n={n}: {status} (process {result['process_s']:.2f} s)")
     return result
 
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
     import importlib.metadata
 
     n = args.s3_tasks
-    impls = [impl for impl in ("core", "gokart") if impl in runner.pythons]
+    impls = [impl for impl in ("core", "gokart", "core-before") if impl in runner.pythons]
     out: dict[str, Any] = {"n": n, "steps": {}}
     try:
         server = MotoServer.start(runner.workroot / "moto")

@@ -9,7 +9,10 @@ at ``--scaling-sizes`` (1,000, 10,000, 100,000 tasks). At ``--scaling-baseline-s
 2,000, 4,000) run the curves it is compared with: gokart-core with ``GOKART_SCHEDULER=luigi``
 (luigi's own scheduler: the difference that the scheduler makes), bare luigi and gokart 1.12.2.
 luigi's scheduler costs more per task as the graph grows; the report extrapolates their larger
-rows from a least-squares fit ``t(n) = a*n + b*n^2`` of the measured curve, marked as such.
+rows from a least-squares fit ``t(n) = a*n + b*n^2`` of the measured curve, marked as such. At
+``--scaling-luigid-sizes`` gokart-core builds through ``gokart-luigid`` (a fresh one per build):
+``--scaling-luigid-processes`` (3) worker processes start together on the same root and work
+folder, and the build's time is the longest of theirs.
 
 Sizes of ``--scaling-single-from`` tasks (10,000) and more run once; the smaller ones
 ``--repeats`` times, the implementations in an order rotated per repeat. ``workers`` > 1 forks a
@@ -25,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.cpu_load import Others
@@ -41,16 +46,20 @@ COLUMNS: tuple[tuple[str, str, dict[str, str], str], ...] = (
     ("core-luigi", "core", {"GOKART_SCHEDULER": "luigi"}, "baseline"),
     ("gokart", "gokart", {}, "baseline"),
     ("luigi", "luigi", {}, "baseline"),
+    ("core-luigid", "core", {"GOKART_SCHEDULER": "gokart"}, "luigid"),
 )
 LABELS = {
     "core": "gokart-core",
     "core-luigi": "gokart-core, `GOKART_SCHEDULER=luigi`",
     "gokart": "gokart 1.12.2",
     "luigi": "bare luigi",
+    "core-luigid": "gokart-core through gokart-luigid",
 }
 SHAPE_LABELS = {"fanin": "fan-in", "chain": "chain"}
 #: The scheduler that each column's builds must report (luigi's where not named).
-SCHEDULERS = {"core": "gokart-core"}
+SCHEDULERS = {"core": "gokart-core", "core-luigid": "gokart-luigid"}
+#: gokart-luigid's ``[scheduler]`` in the benchmark: luigi's defaults, not the tests' quick ones.
+LUIGID_SCHEDULER = {"worker_disconnect_delay": 60, "retry_delay": 900, "prune_on_get_work": "false"}
 
 
 def sizes(text: str) -> list[int]:
@@ -77,13 +86,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "scheduler [1000,2000,4000; quick: 20,40,80]",
     )
     p.add_argument(
+        "--scaling-luigid-sizes",
+        type=sizes,
+        help="tasks of gokart-core's graphs built through gokart-luigid "
+        "[1000,10000,100000; quick: 50,100]",
+    )
+    p.add_argument(
+        "--scaling-luigid-processes",
+        type=int,
+        default=3,
+        help="worker processes sharing each graph through gokart-luigid [%(default)s]",
+    )
+    p.add_argument(
         "--scaling-shapes", default=",".join(SHAPES), help="graphs to build [%(default)s]"
     )
     p.add_argument(
         "--scaling-columns",
         default=",".join(k for k, _, _, _ in COLUMNS),
         help="what to build: core (gokart-core), core-luigi (with GOKART_SCHEDULER=luigi), "
-        "gokart (1.12.2, skipped with --only-gokart-core), luigi (bare) [%(default)s]",
+        "gokart (1.12.2, skipped with --only-gokart-core), luigi (bare), core-luigid "
+        "(gokart-core through gokart-luigid) [%(default)s]",
     )
     p.add_argument(
         "--scaling-workers", type=int, default=2, help="workers compared with 1 [%(default)s]"
@@ -117,6 +139,8 @@ def set_defaults(args: argparse.Namespace) -> None:
         args.scaling_sizes = [50, 100] if quick else [1_000, 10_000, 100_000]
     if args.scaling_baseline_sizes is None:
         args.scaling_baseline_sizes = [20, 40, 80] if quick else [1_000, 2_000, 4_000]
+    if args.scaling_luigid_sizes is None:
+        args.scaling_luigid_sizes = [50, 100] if quick else [1_000, 10_000, 100_000]
     if args.scaling_workers_max_size is None:
         args.scaling_workers_max_size = 50 if quick else 10_000
     args.scaling_shapes = [s for s in args.scaling_shapes.split(",") if s]
@@ -134,12 +158,18 @@ def check(args: argparse.Namespace) -> str | None:
             return f"unknown --scaling-columns {column!r}; known: {', '.join(known)}"
     if args.scaling_workers < 2:
         return "--scaling-workers needs 2 workers or more"
+    if args.scaling_luigid_processes < 1:
+        return "--scaling-luigid-processes needs 1 process or more"
     return None
 
 
 def plan(args: argparse.Namespace, columns: list[str]) -> list[tuple[int, str, str, int, int]]:
     """Every build of the run, in order: (repeat, shape, column, tasks, workers)."""
-    of = {"sizes": args.scaling_sizes, "baseline": args.scaling_baseline_sizes}
+    of = {
+        "sizes": args.scaling_sizes,
+        "baseline": args.scaling_baseline_sizes,
+        "luigid": args.scaling_luigid_sizes,
+    }
     runs = {key: of[which] for key, _, _, which in COLUMNS if key in columns}
     out = []
     for r in range(args.repeats):
@@ -169,6 +199,8 @@ def run(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
     out: dict[str, Any] = {
         "sizes": args.scaling_sizes,
         "baseline_sizes": args.scaling_baseline_sizes,
+        "luigid_sizes": args.scaling_luigid_sizes,
+        "luigid_processes": args.scaling_luigid_processes,
         "shapes": args.scaling_shapes,
         "workers": args.scaling_workers,
         "workers_max_size": args.scaling_workers_max_size,
@@ -190,7 +222,10 @@ def run(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
         if shape == "chain":
             spec["recursion_limit"] = args.scaling_recursion_limit
         others.start()
-        result = own.run(impl, spec, module="benchmarks.scaling_worker", env=env)
+        if key == "core-luigid":
+            result = _through_luigid(own, spec, env, args.scaling_luigid_processes)
+        else:
+            result = own.run(impl, spec, module="benchmarks.scaling_worker", env=env)
         result.update(repeat=r, others=others.cores())
         want = SCHEDULERS.get(key, "luigi")
         if result.get("ok") and result.get("scheduler") != want:  # $GOKART_SCHEDULER ignored
@@ -198,3 +233,48 @@ def run(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
         cell = out["samples"].setdefault(shape, {}).setdefault(key, {})
         cell.setdefault(str(workers), {}).setdefault(str(n), []).append(result)
     return out
+
+
+def _through_luigid(
+    runner: Runner, spec: dict[str, Any], env: dict[str, str], processes: int
+) -> dict[str, Any]:
+    """One build through a fresh gokart-luigid: ``processes`` workers started together on the
+    same root and work folder; the result is the slowest's, with every process's time."""
+    from gokart_core.testing.luigid import start_luigid
+
+    workdir = runner.new_workdir()
+    try:
+        luigid = start_luigid(workdir / "luigid", gokart=True, scheduler=LUIGID_SCHEDULER)
+        try:
+            shared = {**spec, "scheduler_url": luigid.url}
+            with ThreadPoolExecutor(processes) as pool:
+                futures = [
+                    pool.submit(
+                        runner.run,
+                        "core",
+                        shared,
+                        workdir=workdir,
+                        module="benchmarks.scaling_worker",
+                        env=env,
+                        quiet=True,
+                    )
+                    for _ in range(processes)
+                ]
+                results = [f.result() for f in futures]
+        finally:
+            luigid.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    what = " ".join(f"{k}={v}" for k, v in spec.items())
+    failed = next((r for r in results if not r.get("ok")), None)
+    if failed is not None:
+        runner.note(f"[gokart-luigid x{processes}] {what}: {failed.get('error')}")
+        return failed
+    slowest = max(results, key=lambda r: float(r["seconds"]))
+    runner.note(f"[gokart-luigid x{processes}] {what}: {slowest['seconds']:.3f} s")
+    return {
+        **slowest,
+        "processes": processes,
+        "process_seconds": [r["seconds"] for r in results],
+        "peak_rss": max(r["peak_rss"] for r in results),
+    }

@@ -15,6 +15,8 @@ from benchmarks.stats import fmt_s as _fmt_s
 FLAT = 1.3
 #: gokart-core's fan-in at the second size, at least this much faster than bare luigi's.
 FASTER = 10.0
+#: The columns of gokart-core's own scheduler: every row measured, none fitted.
+OWN = ("core", "core-luigid")
 
 
 def fit(points: list[tuple[int, float]]) -> tuple[float, float] | None:
@@ -122,6 +124,18 @@ def _forks(data: dict[str, Any]) -> str:
     )
 
 
+def _luigid(data: dict[str, Any]) -> str:
+    luigid = data.get("luigid_sizes")
+    if not luigid or "core-luigid" not in data["columns"]:
+        return ""
+    return (
+        f" Through gokart-luigid (a fresh one per build, luigi's `[scheduler]` defaults), "
+        f"{data['luigid_processes']} worker processes start together on the same root and work "
+        f"folder at {', '.join(f'{n:,}' for n in luigid)} tasks, each with the row's workers; "
+        "the time is the slowest process's."
+    )
+
+
 def render(data: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[str]:
     """The Markdown section of the scaling scenario; appends its targets to ``targets``."""
     sizes, base, w = data["sizes"], data["baseline_sizes"], data["workers"]
@@ -144,7 +158,7 @@ def render(data: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[st
         f"1.12.2 are measured at {base_text} tasks. Graphs of {data['single_from']:,} tasks or "
         f"more are built once, the smaller ones {data['repeats']} time(s). workers={w} forks a "
         f"process per task and runs up to {data['workers_max_size']:,} tasks{_forks(data)}. "
-        f"Chains run at a recursion limit of {data['recursion_limit']:,}.\n"
+        f"Chains run at a recursion limit of {data['recursion_limit']:,}.{_luigid(data)}\n"
     )
     out.extend(
         [
@@ -161,7 +175,7 @@ def render(data: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[st
     )
     curves = {
         (shape, key, workers): _Curve(
-            samples.get(shape, {}).get(key, {}).get(str(workers), {}), fitted=key != "core"
+            samples.get(shape, {}).get(key, {}).get(str(workers), {}), fitted=key not in OWN
         )
         for shape in data["shapes"]
         for key in LABELS  # empty where the column did not run
@@ -177,15 +191,11 @@ def render(data: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[st
         for workers in (1, w):
             for n in every:
                 cells = [curves[shape, k, workers].cell(n) for k in columns]
-                if (
-                    workers > 1
-                    and n > data["workers_max_size"]
-                    and n in sizes
-                    and "core" in columns
-                ):
-                    cells[columns.index("core")] = (
-                        "not measured (over `--scaling-workers-max-size`)"
-                    )
+                for key, its in (("core", sizes), ("core-luigid", data.get("luigid_sizes", []))):
+                    if workers > 1 and n > data["workers_max_size"] and n in its and key in columns:
+                        cells[columns.index(key)] = (
+                            "not measured (over `--scaling-workers-max-size`)"
+                        )
                 if not any(cells):
                     continue
                 core = curves[shape, "core", workers]
@@ -258,6 +268,24 @@ def _targets(
         x = (t1 / mid) / (t0 / small)
         value = f"{fmt_s(t1 / mid)} vs {fmt_s(t0 / small)} ({x:.2f}x)"
         targets.append((name, value, "info" if prefix else met(x <= FLAT)))
+    for key, workers in (
+        ("core", data["workers"]),
+        ("core-luigid", 1),
+        ("core-luigid", data["workers"]),
+    ):
+        curve = curves.get(("fanin", key, workers))
+        t0, t1 = (curve.points.get(small), curve.points.get(mid)) if curve else (None, None)
+        if t0 is None or t1 is None or mid == small:
+            continue
+        x = (t1 / mid) / (t0 / small)
+        targets.append(
+            (
+                f"(info) {LABELS[key]}: per-task time at {mid:,} tasks over {small:,} "
+                f"(fan-in, workers={workers})",
+                f"{fmt_s(t1 / mid)} vs {fmt_s(t0 / small)} ({x:.2f}x)",
+                "info",
+            )
+        )
     luigi = curves.get(("fanin", "luigi", 1))
     t_core = fanin.points.get(mid) if fanin else None
     t_luigi, how = luigi.seconds(mid) if luigi else (None, "")

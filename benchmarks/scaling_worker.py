@@ -8,7 +8,9 @@ The spec names ``impl`` (``core``, ``gokart``, ``luigi``), ``shape`` (``fanin``:
 and a root that loads them all; ``chain``: ``n`` tasks, each loading the one before), ``n``,
 ``workers``, ``recursion_limit`` (set before the build when given) and ``workdir`` (to chdir
 into; the workspace is ``./resources`` there). gokart-core's scheduler is the one that
-``$GOKART_SCHEDULER`` chooses (the runner sets it); the result says which one it was.
+``$GOKART_SCHEDULER`` chooses (the runner sets it); the result says which one it was. With
+``scheduler_url`` (gokart-core only) the build goes through that luigid, as one of several worker
+processes sharing the graph: they stay while the graph has pending tasks (``keep_alive``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from benchmarks.worker_tasks import configure, package, tasks
 SHAPES = ("fanin", "chain")
 
 
-def _scheduler(impl: str) -> str:
+def _scheduler(impl: str, url: str | None) -> str:
     """The scheduler that the build uses: gokart-core's own, or luigi's."""
+    if url:
+        return "gokart-luigid"  # the runner started it
     if impl != "core":
         return "luigi"
     from gokart_core.runner.scheduler import use_gokart_scheduler
@@ -50,6 +54,20 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"the scaling scenario runs core, gokart or luigi, not {impl!r}")
     if impl != "luigi":
         configure(("TaskOnKart", "workspace_directory", "resources"))
+    url = spec.get("scheduler_url")
+    remote: dict[str, Any] = {}
+    if url:
+        if impl != "core":
+            raise ValueError("the scaling scenario builds through luigid with gokart-core only")
+        # several processes of one machine share the graph: no pid lock, and each stays (and
+        # asks for work often) while other processes run what its tasks need
+        configure(
+            ("core", "no_lock", "true"),
+            ("worker", "keep_alive", "true"),
+            ("worker", "wait_interval", "0.1"),
+            ("worker", "wait_jitter", "0.2"),
+        )
+        remote = {"local_scheduler": False, "scheduler_url": url}
     # The graphs of the chain and fanin scenarios (a fresh work folder per build).
     cls = tasks(impl)[shape]
     arg = n if shape == "fanin" else n - 1  # the chain's root is the n-th task
@@ -62,7 +80,7 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
         value = root.load_result()
     else:
         value = package(impl).build(
-            root, reset_register=False, log_level=logging.ERROR, workers=workers
+            root, reset_register=False, log_level=logging.ERROR, workers=workers, **remote
         )
     seconds = time.perf_counter() - start
     expected = sum(range(n)) if shape == "fanin" else n
@@ -72,7 +90,7 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
         "seconds": seconds,
         "per_task_s": seconds / n,
         "tasks": n + 1 if shape == "fanin" else n,
-        "scheduler": _scheduler(impl),
+        "scheduler": _scheduler(impl, url),
         "recursion_limit": sys.getrecursionlimit(),
         "peak_rss": peak_rss_bytes(),
         "load1": load,

@@ -32,8 +32,14 @@ def run_benchmarks(
     """Every scenario, interleaved: each repeat runs every implementation once, in turn.
 
     ``redis`` is the server of the lock scenario, or why it could not be started."""
-    kart_impls = [i for i in impls if i in ("core", "gokart", "luigi")]
-    frame_impls = [i for i in ("pandas", "core", "pandas-gk", "gokart") if i in impls]
+    kart_impls = [i for i in impls if i in ("core", "gokart", "luigi", "core-before")]
+    frame_impls = [
+        i for i in ("pandas", "core", "pandas-gk", "gokart", "core-before") if i in impls
+    ]
+    # the lock scenario's builds: (variant, implementation)
+    locks = [(v, "core") for v in ("nolock", "lock")]
+    if "core-before" in impls:
+        locks += [(f"{v}-before", "core-before") for v in ("nolock", "lock")]
     samples: dict[str, dict[str, list[dict[str, Any]]]] = {}
 
     def add(key: str, impl: str, result: dict[str, Any]) -> None:
@@ -71,11 +77,11 @@ def run_benchmarks(
                     add("fanin_noop", impl, noop)
                     shutil.rmtree(wd, ignore_errors=True)
             if "lock" in args.scenarios:
-                for variant in rotated(["nolock", "lock"], r):
+                for variant, impl in rotated(locks, r):
                     if not isinstance(redis, RedisServer):
                         add("lock", variant, {"ok": False, "error": "redis", "message": redis})
                         continue
-                    add("lock", variant, runner.run("core", lock_spec(args, redis, variant)))
+                    add("lock", variant, runner.run(impl, lock_spec(args, redis, variant)))
         if r < args.uid_repeats and "uid" in args.scenarios:
             for impl in rotated(kart_impls, r):
                 add("uid", impl, runner.run(impl, {"kind": "uid", "n": args.uid}))
@@ -99,7 +105,7 @@ def lock_spec(args: argparse.Namespace, redis: RedisServer, variant: str) -> dic
     return {
         "kind": "lock",
         "n": args.lock,
-        "lock": variant == "lock",
+        "lock": variant.startswith("lock"),
         "redis_host": redis.host,
         "redis_port": redis.port,
     }

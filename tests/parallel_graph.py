@@ -16,6 +16,7 @@ Worker subprocesses run ``python -c "import parallel_graph; parallel_graph.main(
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any, NamedTuple
@@ -213,3 +214,20 @@ class KillRoot(_Recorded):
 def main() -> None:
     """luigi's command line (``gokart_core.run``) over these tasks."""
     gokart.run()
+
+
+def build_main() -> None:
+    """``gokart_core.build`` of :func:`root` (``--cell --run-log --leaves --chain --workers``)
+    with the scheduler of the luigi config, as a script would call it; prints the root's output
+    that it returns."""
+    import argparse
+
+    p = argparse.ArgumentParser()
+    for name in ("cell", "run-log"):
+        p.add_argument(f"--{name}", required=True)
+    for name in ("leaves", "chain", "workers"):
+        p.add_argument(f"--{name}", type=int, required=True)
+    args = p.parse_args()
+    top = root(args.cell, args.run_log, args.leaves, args.chain)
+    value = gokart.build(top, local_scheduler=False, workers=args.workers)
+    print("built:", json.dumps(value, sort_keys=True))

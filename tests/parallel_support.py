@@ -145,12 +145,20 @@ class Worker:
 
 
 def start_worker(
-    config: Path, task: str, params: dict[str, Any], *, workers: int, local: bool = False
+    config: Path,
+    task: str,
+    params: dict[str, Any],
+    *,
+    workers: int,
+    local: bool = False,
+    entry: str = "main",
 ) -> Worker:
     """``python -c 'parallel_graph.main()' task --param value ... --workers N``: luigi's
-    command line in a process of its own, with ``config`` as its luigi config."""
+    command line in a process of its own, with ``config`` as its luigi config (``entry``: the
+    function of :mod:`parallel_graph` to call, given ``task`` when it is not empty)."""
     args = [f"--{k.replace('_', '-')}={v}" for k, v in params.items()]
     args += ["--workers", str(workers), *(["--local-scheduler"] if local else [])]
+    args = [task, *args] if task else args
     # Absolute: the worker runs in another folder, where a relative entry of the test's own
     # PYTHONPATH (``src`` for a source checkout) would silently mean the installed copy.
     inherited = os.environ.get("PYTHONPATH", "").split(os.pathsep)
@@ -158,7 +166,7 @@ def start_worker(
     output = config.parent / f"worker-{next(_outputs)}.log"
     with open(output, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", "import parallel_graph; parallel_graph.main()", task, *args],
+            [sys.executable, "-c", f"import parallel_graph; parallel_graph.{entry}()", *args],
             cwd=config.parent,
             env={**os.environ, "LUIGI_CONFIG_PATH": str(config), "PYTHONPATH": path},
             stdout=out,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +67,9 @@ def test_quick_benchmarks_write_the_tables(tmp_path: Path) -> None:
         "| gokart-core's 100-task fan-in ≥ 10x faster than bare luigi's (workers=1, bare luigi's "
         "extrapolated",
         "| a 100-task fan-in builds (gokart-core, workers=1",
+        # through gokart-luigid, three worker processes per build
+        "| (info) gokart-core through gokart-luigid: per-task time at 100 tasks over 50 "
+        "(fan-in, workers=1)",
     ):
         matching = [r for r in rows if r.startswith(start)]
         assert matching, f"no row {start!r} in\n{text}"
@@ -76,6 +80,10 @@ def test_quick_benchmarks_write_the_tables(tmp_path: Path) -> None:
     assert "extrapolated" in fanin_100  # bare luigi's 100-task fan-in, from its fit
     (fanin_100_w2,) = [r for r in rows if r.startswith("| fan-in | 2 | 100 | ")]
     assert "not measured (over `--scaling-workers-max-size`)" in fanin_100_w2
+    header = next(r for r in rows if r.startswith("| graph | workers | tasks |"))
+    luigid = header.split(" | ").index("gokart-core through gokart-luigid")
+    (chain_50_w2,) = [r for r in rows if r.startswith("| chain | 2 | 50 | ")]
+    assert " ms (" in chain_50_w2.split(" | ")[luigid], chain_50_w2  # measured, not failed
     assert "gokart 1.12.2 |" not in text  # gokart was skipped
     assert (tmp_path / "results.json").exists()
     # the work folder is cleaned up
@@ -129,9 +137,9 @@ def test_the_comparison_flags_a_row_slower_than_before(monkeypatch: pytest.Monke
     monkeypatch.syspath_prepend(str(ROOT))
     from benchmarks.compare import section
 
-    def results(core: list[float], luigi: list[float], lock: float) -> dict[str, object]:
+    def results(core: list[float], luigi: list[float], lock: float) -> dict[str, Any]:
         return {
-            "machine": {"commit": "abc1234", "date": "D"},
+            "machine": {"commit": "abc1234", "date": "D", "cpu": "X"},
             "samples": {
                 "fanin": {
                     "core": [{"ok": True, "seconds": s} for s in core],
@@ -150,5 +158,19 @@ def test_the_comparison_flags_a_row_slower_than_before(monkeypatch: pytest.Monke
     assert rows["| fanin · gokart-core"].endswith("| 1.10x | 1.10x | 1.00x | **no** |")
     assert rows["| lock · gokart-core, locked"].endswith("| 1.00x | n/a | n/a | yes |")
     assert "| lock · gokart-core, no lock" not in rows  # no successful sample: no row
-    assert "Slowest change: fanin · gokart-core, 1.10x; not every row within 1.05x." in text
+    assert "Slowest change: 1.10x; not every row within 1.05x." in text
+    assert "another CPU" not in text
+    assert "measured in this run" not in text  # no --core-before
     assert section({"samples": {}}, new) == []
+
+    # --core-before: the earlier tree measured in the same run is compared first
+    new["samples"]["fanin"]["core-before"] = [{"ok": True, "seconds": 2.15}]
+    new["samples"]["lock"]["lock-before"] = [{"ok": True, "seconds": 0.4}]
+    new["machine"]["cpu"] = "Y"
+    text = "\n".join(section(old, new, before="abc1234"))
+    in_run = text.split("### gokart-core now against the results file")[0]
+    assert "### gokart-core now against its tree `abc1234`, measured in this run" in in_run
+    assert "| fanin · gokart-core | 2.15 s | 2.20 s | 1.02x | yes |" in in_run
+    assert "| lock · gokart-core, locked | 400.0 ms | 500.0 ms | 1.25x | **no** |" in in_run
+    assert "Slowest change: 1.25x; not every row within 1.05x." in in_run
+    assert "on another CPU: X" in text

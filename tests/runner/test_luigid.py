@@ -63,3 +63,36 @@ def test_three_worker_processes_share_a_large_graph_through_gokart_luigid(
         assert set(graph) == set(done)
     finally:
         luigid.stop()
+
+
+@pytest.mark.slow
+def test_build_in_three_processes_through_gokart_luigid_returns_the_output(
+    make_workspace: Any, storage_plugins: Any, tmp_path: Path
+) -> None:
+    """``gokart_core.build`` in processes that share one graph through gokart-luigid: luigi
+    tells each that the tasks another one ran were "not granted run permission"; the build
+    still succeeds once the root is complete, and returns its output in every process."""
+    luigid = start_luigid(tmp_path / "luigid", gokart=True)
+    try:
+        cell = "gokart-luigid-build"
+        leaves, chain = 60, 5
+        config = write_worker_config(
+            tmp_path / "luigi.cfg", make_workspace("local", cell), luigid=luigid
+        )
+        run_log = str(tmp_path / "runs.log")
+        params = {"cell": cell, "run_log": run_log, "leaves": leaves, "chain": chain}
+        procs = [
+            start_worker(config, "", params, workers=2, entry="build_main")
+            for _ in range(PROCESSES)
+        ]
+        outputs = []
+        for proc in procs:
+            code, out = finish(proc, timeout=300)
+            assert code == 0, out[-4000:]
+            outputs.append(out)
+        root_value = g.expected(leaves, chain)[f"chain{chain - 1}"]
+        for out in outputs:
+            assert f"built: {root_value}" in out, out[-2000:]
+        assert once_each(g.read_runs(run_log), g.expected(leaves, chain))
+    finally:
+        luigid.stop()

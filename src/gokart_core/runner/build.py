@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import random
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -15,15 +14,14 @@ from typing import Any, TypeVar, overload
 import luigi
 import luigi.cmdline
 import luigi.configuration
-import luigi.execution_summary
 import luigi.interface
 import luigi.task_register
 import luigi.worker
 
 from gokart_core import luigi_internals
-from gokart_core.errors import ProcessLocalStorageError, TaskLockException
+from gokart_core.errors import ProcessLocalStorageError
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.runner import scheduler
+from gokart_core.runner import outcome, scheduler
 from gokart_core.runner.progress import build_progress
 from gokart_core.runner.run_info import run_info_or_continue
 from gokart_core.target import storage
@@ -44,10 +42,8 @@ RETCODES = {
     "scheduling_error": 50,
 }
 
-_SUCCESS = {
-    luigi.execution_summary.LuigiStatusCode.SUCCESS,
-    luigi.execution_summary.LuigiStatusCode.SUCCESS_WITH_RETRY,
-}
+#: How often a build whose tasks another worker process runs looks again.
+_OTHERS_POLL_SECONDS = 0.5
 
 
 class GokartBuildError(Exception):
@@ -182,18 +178,28 @@ def build(
                     log_level=logging.getLevelName(log_level),
                     **env_params,
                 )
-            if result.status in _SUCCESS and result.scheduling_succeeded:
-                break
-            wait = _lock_retry_wait(attempt)
+            succeeded = outcome.succeeded(result)
+            if succeeded or outcome.shared_graph(result, raised):
+                # With a scheduler that other worker processes share (luigid), luigi counts
+                # what another one runs as done, or as "not granted run permission".
+                if outcome.run_by_others(result) and not all(t.complete() for t in tasks):
+                    # This worker left while another one runs what it needs: wait for that,
+                    # as luigi's keep_alive waits for pending tasks.
+                    time.sleep(_OTHERS_POLL_SECONDS)
+                    continue
+                if succeeded or all(t.complete() for t in tasks):
+                    break
+            wait = outcome.lock_retry_wait(attempt)
             if (
-                _only_lock_failures(raised)
+                outcome.only_lock_failures(raised)
                 and attempt < task_lock_exception_max_tries
                 and time.monotonic() + wait < deadline
             ):
                 logger.info("a lock is held by another application; building again in %.1fs", wait)
                 time.sleep(wait)
                 continue
-            raise GokartBuildError(_failure_message(result, raised), raised_exceptions=raised)
+            message = outcome.failure_message(result, raised)
+            raise GokartBuildError(message, raised_exceptions=raised)
         if not return_value:
             return None
         outputs = [load_shaped(t.output()) for t in tasks]
@@ -233,30 +239,6 @@ def _refuse_process_local_workspaces(
                 "with workers=1, or set workspace_directory to a local folder or object storage "
                 "(s3://, gs://)"
             )
-
-
-def _only_lock_failures(raised: dict[str, list[BaseException]]) -> bool:
-    return bool(raised) and all(
-        isinstance(e, TaskLockException) for errors in raised.values() for e in errors
-    )
-
-
-def _lock_retry_wait(attempt: int) -> float:
-    # Exponential backoff with jitter, so that waiting applications do not retry in step.
-    return float(min(0.5 * 2 ** (attempt - 1), 10.0) * random.uniform(0.5, 1.0))
-
-
-def _failure_message(result: Any, raised: dict[str, list[BaseException]]) -> str:
-    lines = [f"build did not finish: {result.one_line_summary.strip()}"]
-    for task_id, errors in raised.items():
-        lines.append(f"  {task_id}: {type(errors[-1]).__name__}: {errors[-1]}")
-    if not raised:
-        # Failures in worker child processes (workers>1) are known only by task id.
-        summary = luigi_internals.summary_of(result.worker)
-        for key in ("failed", "scheduling_error"):
-            lines.extend(f"  {t.task_id}: {key.replace('_', ' ')}" for t in summary.get(key, ()))
-    lines.append(result.summary_text)
-    return "\n".join(lines)
 
 
 def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> None:
