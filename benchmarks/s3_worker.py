@@ -53,7 +53,9 @@ def work(spec: dict[str, Any]) -> dict[str, Any]:
 
     impl, n, step, endpoint = spec["impl"], spec["n"], spec["step"], spec["endpoint"]
     configure(
-        ("TaskOnKart", "workspace_directory", f"s3://{BUCKET}/{impl}"),
+        # a folder per implementation of the runner (gokart-core and its earlier tree both
+        # run as "core")
+        ("TaskOnKart", "workspace_directory", f"s3://{BUCKET}/{spec.get('folder', impl)}"),
         ("gokart_s3", "endpoint_url", endpoint),  # gokart-core; gokart: $AWS_ENDPOINT_URL
     )
     if impl not in ("core", "gokart"):

@@ -52,9 +52,10 @@ def luigid_done(luigid: Luigid) -> set[str]:
 
 
 def eval_calls(redis_server: Any) -> int:
-    """How many EVALs (gokart-redis's acquire, renew and release scripts) redis has run."""
+    """How many times redis has run gokart-redis's acquire, renew and release scripts (by
+    EVALSHA, or EVAL)."""
     stats = redis_server.client().info("commandstats")
-    return int(stats.get("cmdstat_eval", {}).get("calls", 0))
+    return sum(int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in ("eval", "evalsha"))
 
 
 def write_worker_config(

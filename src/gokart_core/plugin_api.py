@@ -4,7 +4,9 @@ A format plugin subclasses :class:`Format` and registers it in ``gokart_register
 storage plugin answers ``gokart_get_filesystem`` (merging its config section with a task's
 ``storage_options``) and, for an object store, ``gokart_atomic_writer`` (:class:`ObjectStore`
 does both); a lock plugin answers ``gokart_make_target_lock`` and
-``gokart_make_run_lock`` (told a key and :class:`LockSettings`). Each hook is marked with
+``gokart_make_run_lock`` (told a key and :class:`LockSettings`; a lock with a ``check_held()``
+method is asked right before each output written under it is published, and a storage plugin's
+own atomic writer calls :func:`before_publish` right before it publishes). Each hook is marked with
 :data:`hookimpl`; the contracts are in :mod:`gokart_core.plugin.spec`. A plugin imports nothing
 else from gokart-core: what is here is kept stable for plugins, the rest may move.
 """
@@ -20,12 +22,14 @@ from gokart_core.errors import (
     TaskLockException,
     UnsupportedObjectError,
 )
+from gokart_core.locks.held import before_publish
 from gokart_core.locks.settings import LockSettings
 from gokart_core.plugin.markers import hookimpl
 from gokart_core.target.format import Format, FormatChoice, FormatContext
 from gokart_core.target.object_store import ObjectStore, commit_on_success
 from gokart_core.target.registry import FormatRegistry
 from gokart_core.target.storage import atomic_write, is_local, merge_storage_options, thaw
+from gokart_core.task.basic_parameters import mask_url_password
 
 __all__ = [
     "DumpError",
@@ -42,9 +46,11 @@ __all__ = [
     "TaskLockException",
     "UnsupportedObjectError",
     "atomic_write",
+    "before_publish",
     "commit_on_success",
     "hookimpl",
     "is_local",
+    "mask_url_password",
     "merge_storage_options",
     "thaw",
 ]

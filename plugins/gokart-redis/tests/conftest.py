@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import luigi.configuration
 import pytest
 
 import gokart_redis
@@ -39,3 +40,18 @@ def _redis_plugin_only(redis_server: RedisServer) -> Iterator[None]:
     redis_server.client().flushall()
     with use_plugin_manager(builtins_only_plugin_manager(gokart_redis, ValueFormatPlugin())):
         yield
+
+
+@pytest.fixture
+def redis_config() -> Iterator[Any]:
+    """Set options of ``[gokart_redis]`` for the test (the section is removed after)."""
+    config = luigi.configuration.get_config()
+
+    def configure(**options: Any) -> None:
+        if not config.has_section("gokart_redis"):
+            config.add_section("gokart_redis")
+        for key, value in options.items():
+            config.set("gokart_redis", key, str(value))
+
+    yield configure
+    config.remove_section("gokart_redis")

@@ -58,8 +58,9 @@ def test_a_run_longer_than_the_lease_keeps_its_lock(
 
 
 def test_redis_stopped_mid_build_names_the_server_and_writes_nothing(
-    start_redis_server: Any, tmp_path: Path
+    start_redis_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("GOKART_REDIS_RETRY_SECONDS", "1")  # it does not come back
     server = start_redis_server()
     task = StopsRedis(
         workspace_directory=str(tmp_path), redis_host=server.host, redis_port=server.port

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gokart_core.locks.held import holding
 from gokart_core.locks.keys import run_lock_key
 from gokart_core.locks.settings import lock_settings
 from gokart_core.plugin.manager import get_plugins
@@ -58,7 +59,8 @@ def with_run_lock(task: TaskOnKart[Any], run: Callable[[], Any]) -> Callable[[],
 
     @functools.wraps(run)
     def locked() -> Any:
-        with get_plugins().make_run_lock(run_lock_key(task), lock_settings(task, run=True)):
+        lock = get_plugins().make_run_lock(run_lock_key(task), lock_settings(task, run=True))
+        with holding(lock):
             # luigi reuses a task instance for the same parameters: each run decides anew.
             task._run_skipped = task.complete()
             if task._run_skipped:

@@ -17,7 +17,8 @@ class LockSettings:
     ignore ``host`` and ``port``; ``lease_seconds`` and ``fail_fast`` mean the same to all.
     """
 
-    #: ``redis_host`` / ``redis_port``: where gokart-redis locks; None when not set.
+    #: ``redis_host`` / ``redis_port``: where gokart-redis locks; None when not set. The host
+    #: may be a URL (``redis://``, ``rediss://``, ``unix://``), the port then unset.
     host: str | None = None
     port: int | None = None
     #: ``redis_timeout``: the lease, renewed while the lock is held; how long a dead holder
@@ -32,8 +33,8 @@ class LockSettings:
 
     @property
     def server_given(self) -> bool:
-        """Whether a lock server is named (both host and port set)."""
-        return self.host is not None and self.port is not None
+        """Whether a lock server is named (host and port set, or the host given as a URL)."""
+        return self.host is not None and (self.port is not None or "://" in self.host)
 
 
 def lock_settings(task: TaskOnKart[Any], *, run: bool) -> LockSettings:

@@ -78,7 +78,9 @@ def gokart_atomic_writer(
     and nothing else behind. Implement it for the filesystems of your storage plugin whose files
     publish on commit (see :mod:`gokart_core.target.object_store`). Return ``None`` for other
     filesystems; the builtin (trylast) writes a temporary file beside ``path`` and renames it:
-    ``os.replace`` on local disk, ``fs.mv`` elsewhere.
+    ``os.replace`` on local disk, ``fs.mv`` elsewhere. Call
+    :func:`~gokart_core.plugin_api.before_publish` right before the file becomes visible: it
+    raises when a lock held around the write was lost, and then nothing may be published.
     """
 
 
@@ -90,6 +92,10 @@ def gokart_make_target_lock(key: str, settings: LockSettings) -> AbstractContext
     around each ``dump`` and ``remove`` of the output, one operation at a time, so it must be
     re-enterable sequentially; it is held for one file operation, so it should wait for another
     holder (``settings.fail_fast`` is always False here). Reads take no lock: writes are atomic.
+
+    A lock may define ``check_held()``, raising :class:`~gokart_core.LockError` when it is no
+    longer held: gokart-core calls it right before publishing each output written under the lock
+    (this one, or the run lock), so that a holder that lost its lock publishes nothing.
 
     Return ``None`` when this plugin does not lock (for example when it is not configured); the
     builtin (trylast) returns ``contextlib.nullcontext()``, or raises

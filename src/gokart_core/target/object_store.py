@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import fsspec.core
 
+from gokart_core.locks.held import before_publish
 from gokart_core.plugin.markers import hookimpl
 from gokart_core.target.storage import merge_storage_options
 
@@ -104,6 +105,7 @@ def commit_on_success(
     fp = fs.open(path, "wb", autocommit=False)
     try:
         yield fp
+        before_publish()
         if publish is None or not publish(fs, path, fp):
             fp.close()
             fp.commit()

@@ -29,6 +29,7 @@ from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
+from gokart_core.locks.held import before_publish
 from gokart_core.plugin.manager import get_plugins
 
 #: Buffer size for local writes: fewer system calls for formats that write in small pieces.
@@ -85,6 +86,7 @@ def _atomic_write_local(path: str) -> Iterator[IO[bytes]]:
     try:
         with fp:
             yield fp
+        before_publish()
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError, ValueError):
@@ -101,6 +103,7 @@ def _atomic_write_move(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes]]
     try:
         with fs.open(tmp, "wb") as fp:
             yield fp
+        before_publish()
         fs.mv(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError, ValueError):

@@ -21,6 +21,7 @@ from gokart_core.errors import (
     TargetNotFoundError,
     UnsupportedObjectError,
 )
+from gokart_core.locks import held
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.target import existence, storage
 from gokart_core.target.format import Format, FormatChoice, FormatContext
@@ -152,7 +153,7 @@ class TargetOnKart(luigi.Target):
             )
         fs, fs_path = self.fs, self.fs_path
         self._refuse_lost_write(fs, "dump to")
-        with self.lock() if lock else nullcontext():
+        with held.holding(self.lock()) if lock else nullcontext():
             if not overwrite and lock and self.locked and self.exists():
                 logger.warning("%s exists already (written by another application); kept", self)
                 return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import urllib.parse
 import warnings
 from typing import Any, Protocol, TypeVar
 
@@ -86,3 +87,25 @@ __all__ = [
     "SerializableParameter",
     "ZonedDateSecondParameter",
 ]
+
+
+class ServerParameter(luigi.OptionalParameter):
+    """A server's host or URL (``redis_host``): a URL's password is masked wherever the value
+    is shown or sent as text (the task's parameters on luigid, its logs, its tree). The value
+    itself keeps it; give passwords through a plugin's config or environment instead where
+    another process must re-create the task from its parameters."""
+
+    def serialize(self, x: Any) -> str:
+        text = super().serialize(x)
+        return mask_url_password(text) if text and "://" in text else text
+
+
+def mask_url_password(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***`` (the rest as it was, valid or
+    not)."""
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))

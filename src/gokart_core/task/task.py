@@ -15,7 +15,7 @@ from gokart_core.locks.run_lock import run_lock_wanted, with_run_lock
 from gokart_core.target.format import Format
 from gokart_core.target.target import TargetOnKart
 from gokart_core.task import complete, io, logs, lookup, targets, unique_id
-from gokart_core.task.basic_parameters import ExplicitBoolParameter
+from gokart_core.task.basic_parameters import ExplicitBoolParameter, ServerParameter
 from gokart_core.task.kind import KartTask
 
 if TYPE_CHECKING:
@@ -63,8 +63,8 @@ class TaskOnKart(luigi.Task, KartTask, Generic[T]):
     should_dump_supplementary_log_files: bool = ExplicitBoolParameter(
         default=True, significant=False, description="Write the run logs under log/."
     )
-    redis_host: str | None = luigi.OptionalParameter(
-        default=None, significant=False, description="Lock server host (gokart-redis)."
+    redis_host: str | None = ServerParameter(
+        default=None, significant=False, description="Lock server host or URL (gokart-redis)."
     )
     redis_port: int | None = luigi.OptionalIntParameter(
         default=None, significant=False, description="Lock server port."

@@ -1,12 +1,31 @@
 """A redis lock with a lease that a background thread renews while the lock is held.
 
+The lock is the key holding a random token of its holder's, with a lease (PEXPIRE): redis-py's
+``Lock`` scheme, which gokart uses, so gokart and gokart-core applications exclude each other.
 The lease (``redis_timeout`` seconds) bounds how long a holder that died (SIGKILL, a lost
 machine) blocks everybody else; renewal every third of the lease keeps a long ``run()`` from
 losing its lock. One renewal thread per process serves every held lock.
+
+Faults of redis itself:
+
+- *A command that timed out may still run later* (redis paused, then resumed). An acquire
+  carries a deadline in the server's clock and does nothing once it has passed, so a late
+  acquire never leaves a key that nobody holds; and every retry of one acquisition sends the
+  same token, so an acquire that ran although its reply was lost is recognised as ours.
+- *Transient errors* (refused, reset, timeouts, loading, read-only during a failover) are
+  retried with backoff for ``retry_seconds`` (:func:`gokart_redis._client.with_retries`).
+- *redis restarted without its data.* A renewal (and the check before publishing) that finds
+  the key gone sets it again, since the lease was still ours; one that finds another holder's
+  token marks the lock lost. A lost lock publishes nothing: :meth:`RedisLock.check_held`, which
+  gokart-core calls right before an output under the lock is renamed or committed, raises.
+  Between the restart and the next renewal (a third of the lease) another process can take the
+  key and run the same task: a shorter ``redis_timeout`` narrows that window; redis'
+  persistence (``appendonly yes``, ``appendfsync always``) closes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -14,33 +33,42 @@ import time
 from types import TracebackType
 
 from gokart_core.plugin_api import LockError, TaskLockException
-from gokart_redis._client import RedisConnectionError, RedisReplyError, client
+from gokart_redis._client import AuthenticationError, RedisError, script, server_ms, with_retries
+from gokart_redis._settings import RedisSettings, scrub
 
 logger = logging.getLogger(__name__)
 
-# The lock is the key holding a token of its holder's, with a lease (PEXPIRE). The same scheme
-# as redis-py's ``Lock`` (which gokart uses), so gokart and gokart-core applications exclude
-# each other. Each script is idempotent for its holder: a command resent after a lost reply
-# leaves the key as the first one did, so the client may resend on a fresh connection (only the
-# reply may differ: a resent release finds the key gone, 0).
+# 1: taken (or ours already: a retry of an acquire that ran), 0: held by another, -2: the
+# deadline (the time the client stops waiting for the reply) has passed: nothing done.
+# replicate_commands: redis < 7 replicates a script verbatim unless told to replicate its
+# effects, and refuses a write after TIME otherwise; a no-op since 7.
 _ACQUIRE = (
+    "if redis.replicate_commands then redis.replicate_commands() end "
+    "local now = redis.call('time') "
+    "if tonumber(ARGV[3]) < tonumber(now[1]) * 1000 + tonumber(now[2]) / 1000 then "
+    "return -2 end "
     "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end "
     "if redis.call('get', KEYS[1]) == ARGV[1] then "
     "redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end "
     "return 0"
 )
+# 1: renewed (or set again: the key was gone, while the lease was still ours), 0: another
+# holder's token is there.
 _RENEW = (
-    "if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end "
-    "redis.call('pexpire', KEYS[1], ARGV[2]) return 1"
+    "local holder = redis.call('get', KEYS[1]) "
+    "if holder == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end "
+    "if holder then return 0 end "
+    "redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1"
 )
-# 1 released, 0 gone already (the lease ran out, or this is a resend of a release that was
-# done), -1 held by another holder (whose key is left alone).
+# 1 released, 0 gone already, -1 held by another holder (whose key is left alone).
 _RELEASE = (
     "local holder = redis.call('get', KEYS[1]) "
     "if holder == ARGV[1] then redis.call('del', KEYS[1]) return 1 end "
     "if holder then return -1 end return 0"
 )
 _POLL_SECONDS = 0.05
+#: An acquire is void once this share of the socket timeout has passed since it was sent.
+_DEADLINE_SHARE = 0.9
 
 
 class LockLostError(Exception):
@@ -50,10 +78,10 @@ class LockLostError(Exception):
 class RedisLock:
     """A context manager taking the lock ``key``; re-enterable one ``with`` at a time."""
 
-    def __init__(self, host: str, port: int, key: str, timeout: float, fail_fast: bool) -> None:
+    def __init__(self, settings: RedisSettings, key: str, timeout: float, fail_fast: bool) -> None:
         if timeout <= 0:
             raise ValueError(f"redis_timeout must be positive, not {timeout}")
-        self.host, self.port, self.key = host, port, key
+        self.settings, self.key = settings, key
         self.timeout, self.fail_fast = timeout, fail_fast
         self._lease_ms = max(int(timeout * 1000), 1)
         self._token: str | None = None
@@ -64,21 +92,42 @@ class RedisLock:
 
     @property
     def server(self) -> str:
-        return f"redis {self.host}:{self.port}"
+        return self.settings.describe()
 
-    def _run(self, script: str, token: str) -> int | bytes | None:
-        return client(self.host, self.port).execute(
-            "EVAL", script, 1, self.key, token, self._lease_ms
-        )
+    def __repr__(self) -> str:
+        return f"RedisLock({self.key!r} on {self.server})"
+
+    def _run(self, source: str, token: str, *extra: float) -> int:
+        reply = script(self.settings, source)(keys=[self.key], args=[token, self._lease_ms, *extra])
+        return int(reply)
+
+    def _acquire_once(self, token: str) -> int:
+        deadline = server_ms(self.settings) + self.settings.socket_timeout * 1e3 * _DEADLINE_SHARE
+        return self._run(_ACQUIRE, token, int(deadline))
+
+    def _error(self, doing: str, exc: BaseException) -> LockError:
+        cause = scrub(f"{type(exc).__name__}: {exc}", self.settings)
+        if isinstance(exc, AuthenticationError) and not self.settings.password:
+            cause += (
+                " (no password was given: set [gokart_redis] password, GOKART_REDIS_PASSWORD "
+                "or the URL's)"
+            )
+        return LockError(f"cannot {doing} the lock {self.key!r} on {self.server}: {cause}")
 
     def __enter__(self) -> RedisLock:
-        # Unique per holder and acquisition, as redis-py's token is; 16 random bytes.
+        # Unique per holder and acquisition, as redis-py's token is; 16 random bytes. Kept for
+        # every retry of this acquisition: an acquire that ran unseen made the key ours.
         token = os.urandom(16).hex()
         try:
             while True:
                 sent_at = time.monotonic()
-                if self._run(_ACQUIRE, token):
+                taken = with_retries(
+                    self.settings, lambda: self._acquire_once(token), f"taking {self.key!r}"
+                )
+                if taken == 1:
                     break
+                if taken == -2:  # arrived after its deadline: ask again at once
+                    continue
                 if self.fail_fast:
                     raise TaskLockException(
                         f"the lock {self.key!r} on {self.server} is held by another application "
@@ -86,11 +135,18 @@ class RedisLock:
                         "again)"
                     )
                 time.sleep(_POLL_SECONDS)
-        except (RedisConnectionError, RedisReplyError) as exc:
-            raise LockError(f"cannot take the lock {self.key!r} on {self.server}: {exc}") from exc
+        except RedisError as exc:
+            self._abandon(token)
+            raise self._error("take", exc) from None
         self._token, self._lost, self._leased_at = token, None, sent_at
         _renewer.hold(self)
         return self
+
+    def _abandon(self, token: str) -> None:
+        """After giving up on an acquisition: release what an acquire that ran unseen may
+        have taken (once; the deadline makes a later one harmless)."""
+        with contextlib.suppress(RedisError):
+            self._run(_RELEASE, token)
 
     def renew(self) -> bool:
         """Reset the lease; called by the renewal thread. False: try again soon."""
@@ -100,23 +156,44 @@ class RedisLock:
         sent_at = time.monotonic()
         try:
             renewed = self._run(_RENEW, token)
-        except (RedisConnectionError, RedisReplyError) as exc:
+        except RedisError as exc:
             if self._token != token:
                 return True  # released meanwhile: nothing was lost
             if time.monotonic() - self._leased_at < self.timeout:
                 # The key is still ours until the lease runs out: a glitch is not a loss.
-                logger.warning("cannot renew %r on %s yet: %s", self.key, self.server, exc)
+                logger.warning(
+                    "cannot renew %r on %s yet: %s",
+                    self.key,
+                    self.server,
+                    self._error("renew", exc),
+                )
                 return False
-            self._lost = exc
+            self._lost = LockLostError(f"the lease ran out while redis did not answer ({exc})")
         else:
             if renewed:
                 self._leased_at = sent_at
                 return True
             if self._token != token:
                 return True
-            self._lost = LockLostError("the lease ran out or another holder took the key")
+            self._lost = LockLostError("another holder took the key")
         logger.error("lost the lock %r on %s: %s", self.key, self.server, self._lost)
         return True
+
+    def check_held(self) -> None:
+        """Raise :class:`LockError` unless the lock is still held: asked by gokart-core right
+        before an output written under this lock is published."""
+        token = self._token
+        if token is not None and self._lost is None:
+            try:
+                if with_retries(self.settings, lambda: self._run(_RENEW, token), "checking"):
+                    return
+                self._lost = LockLostError("another holder took the key")
+            except RedisError as exc:
+                self._lost = LockLostError(f"redis did not answer ({exc})")
+        raise LockError(
+            f"the lock {self.key!r} on {self.server} is no longer held "
+            f"({scrub(str(self._lost or 'released'), self.settings)}): not publishing the output"
+        )
 
     def __exit__(
         self,
@@ -126,39 +203,21 @@ class RedisLock:
     ) -> None:
         _renewer.release(self)
         token, self._token = self._token, None
-        try:
-            if token is None:
-                pass
-            elif self._lost is None and time.monotonic() - self._leased_at < self.timeout / 2:
-                # The lease cannot have run out yet: release without waiting for the reply (a
-                # round trip per task saved); it is read with the next command's.
-                client(self.host, self.port).send(
-                    "EVAL", _RELEASE, 1, self.key, token, self._lease_ms, on_reply=self._released
+        if token is not None:
+            try:
+                released = with_retries(
+                    self.settings, lambda: self._run(_RELEASE, token), f"releasing {self.key!r}"
                 )
-            elif self._run(_RELEASE, token) != 1:
-                self._lost = self._lost or LockLostError(
-                    "the lease ran out or another holder took the key before the release"
-                )
-        except (RedisConnectionError, RedisReplyError) as release_error:
-            # The lease expires by itself; what was done under the lock is complete.
-            logger.warning("cannot release %r on %s: %s", self.key, self.server, release_error)
+                if released != 1 and self._lost is None:
+                    self._lost = LockLostError("the key was gone or another's at the release")
+            except RedisError as release_error:
+                # The lease expires by itself; what was done under the lock is complete.
+                logger.warning("%s", self._error("release", release_error))
         if self._lost is not None and exc_type is None:
             raise LockError(
                 f"the lock {self.key!r} on {self.server} was lost while held "
-                f"(lease {self.timeout:g}s): {self._lost}"
+                f"(lease {self.timeout:g}s): {scrub(str(self._lost), self.settings)}"
             )
-
-    def _released(self, reply: int | bytes | Exception | None) -> None:
-        """The late reply of a release sent without waiting."""
-        if isinstance(reply, Exception):
-            logger.warning("cannot release %r on %s: %s", self.key, self.server, reply)
-        elif reply == -1:
-            # Within its lease: the key was deleted by hand (or lost by the server) and taken.
-            logger.error(
-                "the lock %r on %s was held by another at its release", self.key, self.server
-            )
-        elif reply == 0:  # deleted by hand, or a resent release that had been done
-            logger.warning("the lock %r on %s was gone at its release", self.key, self.server)
 
 
 class _Renewer:
@@ -230,4 +289,4 @@ class _Renewer:
 
 _renewer = _Renewer()
 
-__all__ = ["RedisLock"]
+__all__ = ["LockLostError", "RedisLock"]
