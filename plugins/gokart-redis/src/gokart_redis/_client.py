@@ -116,6 +116,12 @@ def server_ms(settings: RedisSettings) -> float:
     return time.time() * 1e3 + offset
 
 
+def forget_clock(settings: RedisSettings) -> None:
+    """Measure the server's clock again on the next :func:`server_ms` (a new connection, a
+    new master, or a deadline that the server found already passed)."""
+    _offsets.pop(settings, None)
+
+
 def is_transient(exc: BaseException) -> bool:
     """Whether asking again may succeed: a refused, reset or timed-out connection, or a server
     that is loading, read-only or between masters. Wrong credentials, missing permissions and
@@ -166,7 +172,7 @@ def with_retries(settings: RedisSettings, call: Callable[[], T], what: str) -> T
             if now >= deadline:
                 raise
             # A new connection, or a new master after a failover: measure its clock again.
-            _offsets.pop(settings, None)
+            forget_clock(settings)
             time.sleep(min(delay, deadline - now) * random.uniform(0.5, 1.0))
             delay = min(delay * 2, 1.0)
 
@@ -175,6 +181,7 @@ __all__ = [
     "AuthenticationError",
     "RedisError",
     "client",
+    "forget_clock",
     "is_transient",
     "script",
     "server_ms",

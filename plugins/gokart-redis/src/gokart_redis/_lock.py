@@ -33,7 +33,15 @@ import time
 from types import TracebackType
 
 from gokart_core.plugin_api import LockError, TaskLockException
-from gokart_redis._client import AuthenticationError, RedisError, script, server_ms, with_retries
+from gokart_redis._client import (
+    AuthenticationError,
+    RedisError,
+    forget_clock,
+    script,
+    server_ms,
+    with_retries,
+)
+from gokart_redis._renewal import renewer as _renewer
 from gokart_redis._settings import RedisSettings, scrub
 
 logger = logging.getLogger(__name__)
@@ -86,9 +94,21 @@ class RedisLock:
         self._lease_ms = max(int(timeout * 1000), 1)
         self._token: str | None = None
         self._lost: BaseException | None = None
+        # Serialises the renewal thread's renew with the release: a renew that reached redis
+        # after the release would set the released key again (a renew sets a vanished key).
+        self._io_lock = threading.Lock()
+        self._io_pid = os.getpid()
         # When the lease was last set (taken before sending the command that set it): until
         # then + lease the key is ours, unless somebody deletes it by hand.
         self._leased_at = 0.0
+
+    @property
+    def _io(self) -> threading.Lock:
+        # A forked child gets a copy of the object, with the lock as the parent's renewal
+        # thread may have held it at that moment: a fresh one per process.
+        if self._io_pid != os.getpid():
+            self._io_lock, self._io_pid = threading.Lock(), os.getpid()
+        return self._io_lock
 
     @property
     def server(self) -> str:
@@ -126,7 +146,11 @@ class RedisLock:
                 )
                 if taken == 1:
                     break
-                if taken == -2:  # arrived after its deadline: ask again at once
+                if taken == -2:
+                    # It arrived after its deadline: redis was stalled, or our idea of its
+                    # clock is off. Measure the clock again and ask again.
+                    forget_clock(self.settings)
+                    time.sleep(_POLL_SECONDS)
                     continue
                 if self.fail_fast:
                     raise TaskLockException(
@@ -150,13 +174,21 @@ class RedisLock:
 
     def renew(self) -> bool:
         """Reset the lease; called by the renewal thread. False: try again soon."""
-        token = self._token
-        if token is None or self._lost is not None:
-            return True
-        sent_at = time.monotonic()
-        try:
-            renewed = self._run(_RENEW, token)
-        except RedisError as exc:
+        with self._io:
+            token = self._token
+            if token is None or self._lost is not None:
+                return True
+            sent_at = time.monotonic()
+            try:
+                renewed: int | RedisError = self._run(_RENEW, token)
+            except RedisError as exc:
+                renewed = exc
+        return self._renewed(token, sent_at, renewed)
+
+    def _renewed(self, token: str, sent_at: float, renewed: int | RedisError) -> bool:
+        """What a renewal's reply (or error) means for the lock."""
+        if isinstance(renewed, RedisError):
+            exc = renewed
             if self._token != token:
                 return True  # released meanwhile: nothing was lost
             if time.monotonic() - self._leased_at < self.timeout:
@@ -202,7 +234,8 @@ class RedisLock:
         tb: TracebackType | None,
     ) -> None:
         _renewer.release(self)
-        token, self._token = self._token, None
+        with self._io:  # after a renewal in flight, never before it
+            token, self._token = self._token, None
         if token is not None:
             try:
                 released = with_retries(
@@ -219,74 +252,5 @@ class RedisLock:
                 f"(lease {self.timeout:g}s): {scrub(str(self._lost), self.settings)}"
             )
 
-
-class _Renewer:
-    """One daemon thread per process that renews every held lock a third of its lease."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._due: dict[RedisLock, float] = {}
-        self._pid = -1
-        # When the thread wakes up next. A lock due later needs no wake-up call: waking the
-        # thread for every lock taken costs a GIL hand-over each time, which was most of a
-        # locked task's overhead.
-        self._wake_at = 0.0
-        # luigi forks its worker processes: a child must not inherit a condition that the
-        # parent's renewal thread held at that moment.
-        os.register_at_fork(after_in_child=self._after_fork)
-
-    def _after_fork(self) -> None:
-        self._cond = threading.Condition()
-
-    def _ensure_thread(self) -> None:
-        # Called with the condition held. A forked child inherits the dict but not the thread.
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._due = {}
-            self._wake_at = 0.0
-            threading.Thread(target=self._loop, name="gokart-redis-renewer", daemon=True).start()
-
-    def hold(self, lock: RedisLock) -> None:
-        with self._cond:
-            self._ensure_thread()
-            due = self._due[lock] = time.monotonic() + lock.timeout / 3
-            if due < self._wake_at:
-                self._cond.notify()
-
-    def release(self, lock: RedisLock) -> None:
-        with self._cond:
-            self._due.pop(lock, None)
-
-    def _loop(self) -> None:
-        pid = os.getpid()
-        while True:
-            with self._cond:
-                if self._pid != pid:
-                    return
-                now = time.monotonic()
-                due = [lock for lock, at in self._due.items() if at <= now]
-                for lock in due:
-                    self._due[lock] = now + lock.timeout / 3
-                if not due:
-                    # Computed and slept on under one hold of the condition: a lock taken
-                    # before the wait is in the minimum, one taken during it notifies when it
-                    # is due sooner, and one taken while awake (_wake_at 0) is seen next round.
-                    self._wake_at = min(self._due.values(), default=now + 60)
-                    self._cond.wait(timeout=max(self._wake_at - now, 0.01))
-                    self._wake_at = 0.0
-                    continue
-            for lock in due:
-                try:
-                    settled = lock.renew()
-                except Exception as exc:  # the thread serves every lock: it must not die
-                    logger.exception("renewing %r failed", lock.key)
-                    lock._lost, settled = exc, True
-                if not settled:
-                    with self._cond:
-                        if lock in self._due:
-                            self._due[lock] = time.monotonic() + min(1.0, lock.timeout / 10)
-
-
-_renewer = _Renewer()
 
 __all__ = ["LockLostError", "RedisLock"]
