@@ -22,7 +22,7 @@ from gokart_core.testing import LockPipeline
 from gokart_core.testing._lock_pipeline import EXPECTED_ROOT, ROOT_TASKS
 from gokart_redis import _redis_lock
 from gokart_redis._lock import _POLL_SECONDS
-from gokart_redis.testing import RedisServer, start_redis
+from gokart_redis.testing import RedisServer, start_redis, start_sentinel_set
 
 PROCESSES = 6
 
@@ -74,6 +74,30 @@ def test_a_stall_within_the_retry_time_is_ridden_out(
         assert own_redis.client().get("stalled") is not None
     resumer.join()
     assert own_redis.client().exists("stalled") == 0
+
+
+def test_retries_are_logged_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "pw-for-the-log-test"
+    server = start_redis(tmp_path / "secured", password=secret)
+    try:
+        monkeypatch.setenv("GOKART_REDIS_PASSWORD", secret)
+        monkeypatch.setenv("GOKART_REDIS_SOCKET_TIMEOUT", "0.3")
+        lock = _redis_lock(
+            "logged", LockSettings(host=f"redis://:{secret}@127.0.0.1:{server.port}")
+        )
+        assert lock is not None
+        resumer = _paused(server, 1.0)
+        with caplog.at_level("WARNING"), lock:
+            pass
+        resumer.join()
+        retried = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
+        assert retried and f"127.0.0.1:{server.port}" in retried[0]
+        assert not any(secret in r.getMessage() for r in caplog.records)
+        assert secret not in repr(lock) and secret not in str(lock.settings)  # type: ignore[attr-defined]
+    finally:
+        server.stop()
 
 
 class Held(gokart.TaskOnKart[str]):
@@ -189,3 +213,29 @@ def test_six_builds_through_a_restart_without_the_data(
     build still finishes with the right value, and every task ran."""
     runs = _six_builds(pipeline, lambda: own_redis.restart(keep_data=False, delay=1.5))
     assert set(runs) == ROOT_TASKS, runs
+
+
+@pytest.mark.slow
+def test_six_builds_through_a_sentinel_failover(tmp_path: Path) -> None:
+    """The master is SIGKILLed mid-build; the sentinel promotes the replica and every build
+    goes on through it."""
+    group = start_sentinel_set(tmp_path / "sentinel")
+    try:
+        pipeline = LockPipeline(
+            tmp_path / "builds",
+            {
+                "TaskOnKart": {"should_lock_run": "true"},
+                "gokart_redis": {
+                    "sentinels": group.sentinels,
+                    "sentinel_service": group.service,
+                    "socket_timeout": 1,
+                    "retry_seconds": 30,
+                },
+            },
+        )
+        (tmp_path / "builds").mkdir()
+        runs = _six_builds(pipeline, group.master.kill)
+        assert group.master_address()[1] == group.replica.port  # it did fail over
+        assert set(runs) == ROOT_TASKS and set(runs.values()) == {1}, runs
+    finally:
+        group.stop()

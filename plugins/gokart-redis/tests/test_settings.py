@@ -118,3 +118,21 @@ def test_a_url_s_password_is_masked_in_the_task_s_serialized_parameters() -> Non
     assert task.make_unique_id() == WithServer().make_unique_id()  # not significant
     assert WithServer.redis_host.serialize("localhost") == "localhost"
     assert isinstance(WithServer.get_params()[0][1], luigi.Parameter)
+
+
+def test_redis_py_is_imported_only_when_a_lock_is_configured(tmp_path: Any) -> None:
+    """A build without a lock server never pays for redis-py's import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gokart_core as gokart, gokart_redis\n"
+        "from gokart_core.plugin.manager import get_plugins\n"
+        "from gokart_core.plugin_api import LockSettings\n"
+        "get_plugins().make_run_lock('k', LockSettings())\n"
+        "assert 'redis' not in sys.modules, 'imported without a lock'\n"
+        "get_plugins().make_run_lock('k', LockSettings(host='127.0.0.1', port=1))\n"
+        "assert 'redis' in sys.modules\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
