@@ -182,12 +182,13 @@ def build(
             if succeeded or outcome.shared_graph(result, raised):
                 # With a scheduler that other worker processes share (luigid), luigi counts
                 # what another one runs as done, or as "not granted run permission".
-                if outcome.run_by_others(result) and not all(t.complete() for t in tasks):
+                done = all(t.complete() for t in tasks)
+                if not done and outcome.run_by_others(result):
                     # This worker left while another one runs what it needs: wait for that,
                     # as luigi's keep_alive waits for pending tasks.
                     time.sleep(_OTHERS_POLL_SECONDS)
                     continue
-                if succeeded or all(t.complete() for t in tasks):
+                if succeeded or done:
                     break
             wait = outcome.lock_retry_wait(attempt)
             if (
