@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 GRAPH = Path(__file__).with_name("scale_out_graph.py")
 BUCKET = "gokart-test"  # conftest's
 PREFIX = "scale"
@@ -101,6 +103,7 @@ def check_outputs(s3: Any) -> None:
     assert sum(values[f"top_{k}"] for k in range(TOPS)) == sum(range(LEAVES))
 
 
+@pytest.mark.slow
 def test_three_workers_run_the_graph_once(
     s3: Any, luigid: int, redis_port: int, tmp_path: Path
 ) -> None:
@@ -119,6 +122,7 @@ def test_three_workers_run_the_graph_once(
     assert s3.multipart_uploads() == []
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_the_others_finish(
     s3: Any, luigid: int, redis_port: int, tmp_path: Path
 ) -> None:

@@ -42,7 +42,7 @@ _UNNAMED_INDEX_COLUMN = f"{FEATHER_INDEX_COLUMN_PREFIX}None"
 
 PolarsFrame: TypeAlias = "pl.DataFrame | pl.LazyFrame"
 Writer = Callable[[pl.DataFrame, str | IO[bytes]], None]
-Sinker = Callable[[pl.LazyFrame, str], None]
+Sinker = Callable[[pl.LazyFrame, IO[bytes]], None]
 
 
 def is_frame(obj: Any) -> bool:
@@ -59,16 +59,21 @@ def as_declared(frame: pl.DataFrame, declared_type: Any) -> PolarsFrame:
 def _dump(
     obj: PolarsFrame, fp: IO[bytes], path: str | None, write: Writer, sink: Sinker | None
 ) -> None:
-    """Stream a LazyFrame to a local ``path``, or collect it; write a DataFrame."""
+    """Stream a LazyFrame into a local file, or collect it; write a DataFrame."""
     if isinstance(obj, pl.LazyFrame):
         if path is not None and sink is not None:
+            # Into the open file, never by path: after a failed query polars' writer threads
+            # may still create the path once the error has reached us, which would leave a
+            # file behind that nothing removes. The open file is the atomic writer's own.
             try:
-                sink(obj, path)
+                sink(obj, fp)
                 return
             except pl.exceptions.InvalidOperationError:
-                # Older polars cannot stream every query ("not yet supported in standard
-                # engine"): collect instead. The path is written anew, so nothing is left over.
-                pass
+                # The streaming engine cannot run every query ("not yet supported"), and a
+                # strict cast that fails says the same: collect, which runs the query anew
+                # and raises its real error, or writes the frame over what the sink began.
+                fp.seek(0)
+                fp.truncate()
         obj = obj.collect()
     write(obj, path if path is not None else fp)
 
