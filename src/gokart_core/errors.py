@@ -61,3 +61,9 @@ class ProcessLocalStorageError(GokartError):
     """A task process that luigi forked (``workers>1``) was to write to a filesystem that lives
     in one process's memory (``memory://``): the output would be gone with the process. The
     message names the path and the way out."""
+
+
+class OutsideWorkspaceError(GokartError, ValueError):
+    """A target's path falls outside its task's ``workspace_directory`` (``..``, an absolute
+    path, or a parameter value with either in it). The message names the path, the workspace
+    and the way to allow it (``allow_outside_workspace = True`` on the task class)."""

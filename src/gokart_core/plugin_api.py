@@ -26,6 +26,7 @@ from gokart_core.locks.held import before_publish
 from gokart_core.locks.settings import LockSettings
 from gokart_core.plugin.markers import hookimpl
 from gokart_core.target.format import Format, FormatChoice, FormatContext
+from gokart_core.target.leftovers import staging_folder
 from gokart_core.target.object_store import ObjectStore, commit_on_success
 from gokart_core.target.registry import FormatRegistry
 from gokart_core.target.storage import atomic_write, is_local, merge_storage_options, thaw
@@ -52,5 +53,6 @@ __all__ = [
     "is_local",
     "mask_url_password",
     "merge_storage_options",
+    "staging_folder",
     "thaw",
 ]

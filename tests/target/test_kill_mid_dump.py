@@ -53,7 +53,7 @@ def test_sigkill_mid_dump_leaves_no_target_and_a_rebuild_succeeds(tmp_path: Path
     ws = tmp_path / "ws"
     env = {
         **os.environ,
-        "PYTHONPATH": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
         "LUIGI_CONFIG_PATH": str(tmp_path / "luigi.cfg"),
     }
 
@@ -93,3 +93,5 @@ def test_sigkill_mid_dump_leaves_no_target_and_a_rebuild_succeeds(tmp_path: Path
     assert rebuild.stdout.startswith("OK")
     (output,) = ws.glob("big_*.pkl")
     assert rebuild.stdout.split()[1].endswith(output.name)
+    # the killed writer's temporary was removed by the rebuild's dump of the same target
+    assert sorted(p.name for p in ws.iterdir() if p.name != "log") == [output.name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import IO, Any
 
@@ -15,6 +16,7 @@ from gokart_core import Format, FormatContext, FormatRegistry, hookimpl
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.target import storage
 from gokart_core.target.existence import existence_cache
+from gokart_s3 import _uploads
 
 BUCKET = "gokart-test"  # conftest's
 WORKSPACE = f"s3://{BUCKET}/prefix"
@@ -204,10 +206,46 @@ def test_a_dump_sends_one_put_unless_it_is_large(s3: Any, size: int) -> None:
     methods = [method for method, _, _ in s3.requests()[before:]]
     if size < SMALL_BLOCKS["default_block_size"]:
         assert methods == ["PUT"]
-    else:  # create, three parts, complete
-        assert methods == ["POST", "PUT", "PUT", "PUT", "POST"]
+    else:  # create, three parts, complete; then the key's stale uploads are listed
+        assert methods == ["POST", "PUT", "PUT", "PUT", "POST", "GET"]
     assert target.load() == size
     assert s3.multipart_uploads() == []
+
+
+@pytest.mark.parametrize(
+    ("size", "after", "aborted"),
+    [(12 << 20, 0.0, True), (1000, 0.0, False)],
+    ids=["multipart", "one-put-does-not-look"],
+)
+def test_a_multipart_dump_aborts_the_stale_uploads_of_its_key(
+    s3: Any, luigi_config: Any, size: int, after: float, aborted: bool
+) -> None:
+    """A writer killed mid-upload leaves its upload open (stored and billed): the next large
+    dump of the same key aborts it once it is older than [gokart_s3] abort_uploads_after."""
+    luigi_config.set("gokart_s3", endpoint_url=s3.endpoint_url, abort_uploads_after=str(after))
+    get_plugins().pm.register(ExplodingPlugin())
+    target = gokart.make_target(f"{WORKSPACE}/stale/out.boom", storage_options=SMALL_BLOCKS)
+    client = s3.client()
+    key = "prefix/stale/out.boom"
+    client.create_multipart_upload(Bucket=BUCKET, Key=key)  # the dead writer's
+    client.create_multipart_upload(Bucket=BUCKET, Key=key + ".other")  # another key's
+    time.sleep(1.1)  # S3 gives the initiation time in whole seconds (moto a fixed one, 2010)
+    target.dump((size, False))
+    assert target.load() == size
+    left = sorted(s3.multipart_uploads())
+    assert left == ([key + ".other"] if aborted else [key, key + ".other"])
+
+
+def test_only_uploads_older_than_the_setting_count_as_stale() -> None:
+    # moto dates every upload 2010-11-10, so the age rule is checked on S3's reply shape here
+    now = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
+    uploads = [
+        {"Key": "k", "UploadId": "old", "Initiated": now - dt.timedelta(hours=2)},
+        {"Key": "k", "UploadId": "young", "Initiated": now - dt.timedelta(minutes=5)},
+        {"Key": "k", "UploadId": "naive-old", "Initiated": dt.datetime(2026, 1, 1, 10, 0)},
+    ]
+    stale = _uploads.older_than_seconds(uploads, 3600, now)
+    assert [u["UploadId"] for u in stale] == ["old", "naive-old"]
 
 
 _PROXY: list[Any] = []

@@ -31,6 +31,7 @@ from fsspec.implementations.memory import MemoryFileSystem
 
 from gokart_core.locks.held import before_publish
 from gokart_core.plugin.manager import get_plugins
+from gokart_core.target import leftovers
 
 #: Buffer size for local writes: fewer system calls for formats that write in small pieces.
 LOCAL_BUFFER_SIZE = 1 << 20
@@ -78,20 +79,24 @@ def default_atomic_write(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes
 def _atomic_write_local(path: str) -> Iterator[IO[bytes]]:
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
-    tmp = temporary_name(path)
-    # "x": created here or failing, never someone else's file; the mode follows the umask as
-    # for any new file. Opened by name, so that ``fp.name`` is a path that formats may hand to
+    # Created here or failing, never someone else's file, and locked (``fd``) while it is
+    # written, so that the next writer removes it if this process dies (see
+    # gokart_core.target.leftovers); the mode follows the umask as for any new file. Written
+    # through a file opened by name, so that ``fp.name`` is a path that formats may hand to
     # native writers.
-    fp = open(tmp, "xb", buffering=LOCAL_BUFFER_SIZE)  # noqa: SIM115 - closed below
+    fd, tmp = leftovers.open_temporary(path)
     try:
-        with fp:
-            yield fp
-        before_publish()
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError, ValueError):
-            os.unlink(tmp)
-        raise
+        try:
+            with open(tmp, "wb", buffering=LOCAL_BUFFER_SIZE) as fp:
+                yield fp
+            before_publish()
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError, ValueError):
+                os.unlink(tmp)
+            raise
+    finally:
+        os.close(fd)  # drops the lock, after the rename: the name is never free while ours
 
 
 @contextmanager

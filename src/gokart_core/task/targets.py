@@ -14,6 +14,7 @@ from gokart_core.plugin.manager import get_plugins
 from gokart_core.target.format import Format
 from gokart_core.target.target import TargetOnKart, make_target, resolve_format
 from gokart_core.task.kind import KartTask
+from gokart_core.task.paths import workspace_file
 from gokart_core.task.unique_id import insert_unique_id
 
 if TYPE_CHECKING:
@@ -48,7 +49,12 @@ def task_target(
         key, cached = None, None
     if cached is not None:
         return cached
-    file_path = os.path.join(task.workspace_directory, relative_file_path)
+    file_path = workspace_file(
+        task.workspace_directory,
+        relative_file_path,
+        owner=type(task).__name__,
+        allow_outside=type(task).allow_outside_workspace,
+    )
     choice = resolve_format(file_path, format, format_options)
     unique_id = task.make_unique_id() if use_unique_id else None
     lock_key = make_lock_key(file_path, unique_id)

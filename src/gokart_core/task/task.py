@@ -109,6 +109,8 @@ class TaskOnKart(luigi.Task, KartTask, Generic[T]):
     #: task that depends on it, whenever its code changes: the string enters the unique id.
     #: ``None`` adds nothing (gokart's ids). See ``gokart_core.task.definition``.
     code_version: ClassVar[str | None] = None
+    #: True lets ``make_target`` paths leave ``workspace_directory`` (else an error).
+    allow_outside_workspace: ClassVar[bool] = False
 
     _gokart_params: ClassVar[tuple[tuple[str, Any], ...]]
 

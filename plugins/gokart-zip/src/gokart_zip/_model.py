@@ -5,8 +5,9 @@
 its ``.npy`` arrays beside it); the folder is zipped into the file the core opened, which the
 core publishes atomically on any filesystem. A load extracts the archive safely into another
 fresh folder and returns ``load_function(path)``. Temporary folders live under the option
-``local_temporary_directory`` (the task's parameter), are made by ``tempfile.mkdtemp`` (never
-shared by two tasks or threads) and are removed afterwards, also when anything fails.
+``local_temporary_directory`` (the task's parameter), are made by core's ``staging_folder`` (never
+shared by two tasks or threads) and are removed afterwards, also when anything fails; one left by
+a process that was killed is removed by the next dump or load.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any, ClassVar
 
-from gokart_core.plugin_api import Format, FormatContext
+from gokart_core.plugin_api import Format, FormatContext, staging_folder
 from gokart_zip._safe_zip import ZipLimits, extract_safely, zip_folder
 
 logger = logging.getLogger(__name__)
@@ -76,14 +77,15 @@ class ModelZipFormat(Format):
         """A fresh folder under ``local_temporary_directory``, removed when the block ends."""
         base = self.options.get("local_temporary_directory") or tempfile.gettempdir()
         base = os.path.abspath(os.fspath(base))
-        os.makedirs(base, exist_ok=True)
-        folder = tempfile.mkdtemp(prefix="gokart-zip-", dir=base)
-        try:
-            yield folder
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-            if os.path.lexists(folder):
-                logger.warning("could not remove the temporary folder %s", folder)
+        # Locked while in use: a folder whose process died (SIGKILL mid-dump) is removed by
+        # the next one made here; a live one is left alone.
+        with staging_folder(base, "gokart-zip-") as folder:
+            try:
+                yield folder
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+                if os.path.lexists(folder):
+                    logger.warning("could not remove the temporary folder %s", folder)
 
     def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         with self.temporary_folder() as folder:
