@@ -6,7 +6,9 @@ storage plugin answers ``gokart_get_filesystem`` (merging its config section wit
 does both); a lock plugin answers ``gokart_make_target_lock`` and
 ``gokart_make_run_lock`` (told a key and :class:`LockSettings`; a lock with a ``check_held()``
 method is asked right before each output written under it is published, and a storage plugin's
-own atomic writer calls :func:`before_publish` right before it publishes). Each hook is marked with
+own atomic writer calls :func:`before_publish` right before it publishes, and may report its
+store's own leftovers to ``gokart-core clean`` as :class:`Leftover`; a format that stages files
+locally makes its folder with :func:`staging_folder`). Each hook is marked with
 :data:`hookimpl`; the contracts are in :mod:`gokart_core.plugin.spec`. A plugin imports nothing
 else from gokart-core: what is here is kept stable for plugins, the rest may move.
 """
@@ -26,7 +28,7 @@ from gokart_core.locks.held import before_publish
 from gokart_core.locks.settings import LockSettings
 from gokart_core.plugin.markers import hookimpl
 from gokart_core.target.format import Format, FormatChoice, FormatContext
-from gokart_core.target.leftovers import staging_folder
+from gokart_core.target.leftovers import Leftover, staging_folder
 from gokart_core.target.object_store import ObjectStore, commit_on_success
 from gokart_core.target.registry import FormatRegistry
 from gokart_core.target.storage import atomic_write, is_local, merge_storage_options, thaw
@@ -39,6 +41,7 @@ __all__ = [
     "FormatContext",
     "FormatRegistry",
     "GokartError",
+    "Leftover",
     "LoadError",
     "LockError",
     "LockSettings",

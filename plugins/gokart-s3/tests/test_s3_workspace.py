@@ -236,6 +236,23 @@ def test_a_multipart_dump_aborts_the_stale_uploads_of_its_key(
     assert left == ([key + ".other"] if aborted else [key, key + ".other"])
 
 
+def test_clean_finds_and_aborts_the_open_uploads_under_the_workspace(s3: Any) -> None:
+    from gokart_core.runner import clean
+
+    client = s3.client()
+    for key in ("prefix/a/x.pkl", "prefix/y.pkl", "prefixed/z.pkl"):
+        client.create_multipart_upload(Bucket=BUCKET, Key=key)
+    found = clean.find(WORKSPACE, older_than=60)
+    assert sorted(f.where.split(" (")[0] for f in found) == [
+        f"s3://{BUCKET}/prefix/a/x.pkl",
+        f"s3://{BUCKET}/prefix/y.pkl",
+    ]
+    assert all("incomplete upload" in f.where for f in found)
+    for leftover in found:
+        leftover.remove()
+    assert s3.multipart_uploads() == ["prefixed/z.pkl"]  # another prefix's: not ours
+
+
 def test_only_uploads_older_than_the_setting_count_as_stale() -> None:
     # moto dates every upload 2010-11-10, so the age rule is checked on S3's reply shape here
     now = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.timezone.utc)

@@ -11,7 +11,7 @@ import fsspec.core
 from gokart_core.errors import PluginNotInstalledError
 from gokart_core.plugin.install_hints import pip_install
 from gokart_core.plugin.markers import hookimpl
-from gokart_core.target import storage
+from gokart_core.target import leftovers, storage
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -41,6 +41,13 @@ def gokart_atomic_writer(
     fs: AbstractFileSystem, path: str
 ) -> contextlib.AbstractContextManager[IO[bytes]]:
     return storage.default_atomic_write(fs, path)
+
+
+@hookimpl
+def gokart_find_leftovers(
+    fs: AbstractFileSystem, path: str, older_than: float
+) -> list[leftovers.Leftover]:
+    return leftovers.find_temporaries(fs, path, older_than)
 
 
 def _no_lock(key: str, settings: LockSettings) -> contextlib.AbstractContextManager[Any]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from gokart_core.locks.settings import LockSettings
     from gokart_core.target.format import FormatChoice
+    from gokart_core.target.leftovers import Leftover
     from gokart_core.task import TaskOnKart
 
 #: Core's own plugins, registered before any entry point, by module name as entry points are:
@@ -121,6 +122,12 @@ class Plugins:
             "AbstractContextManager[IO[bytes]]",
             self.pm.hook.gokart_atomic_writer(fs=fs, path=path),
         )
+
+    def find_leftovers(
+        self, fs: AbstractFileSystem, path: str, older_than: float
+    ) -> list[Leftover]:
+        found = self.pm.hook.gokart_find_leftovers(fs=fs, path=path, older_than=older_than)
+        return [leftover for answer in found for leftover in answer]
 
     def make_target_lock(self, key: str, settings: LockSettings) -> AbstractContextManager[Any]:
         return cast(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from gokart_core.locks.settings import LockSettings
     from gokart_core.target.format import FormatChoice
+    from gokart_core.target.leftovers import Leftover
     from gokart_core.target.registry import FormatRegistry
     from gokart_core.task import TaskOnKart
 
@@ -114,6 +115,21 @@ def gokart_make_run_lock(key: str, settings: LockSettings) -> AbstractContextMan
 
     Return ``None`` when this plugin does not lock; the builtin (trylast) is as for
     :func:`gokart_make_target_lock`.
+    """
+
+
+@hookspec
+def gokart_find_leftovers(
+    fs: AbstractFileSystem, path: str, older_than: float
+) -> list[Leftover] | None:
+    """Return what writers that died left under ``path`` on ``fs`` (collect-all): each a
+    :class:`~gokart_core.target.leftovers.Leftover` that says where it is and removes itself.
+
+    Asked by ``gokart-core clean``. Report only what no live writer uses: decided by a lock
+    where there is one, else by age (at least ``older_than`` seconds since it last changed).
+    Return ``None`` (or an empty list) for filesystems your plugin does not serve. The builtin
+    reports core's temporary files on any filesystem; a storage plugin adds its store's own
+    leftovers (gokart-s3: incomplete multipart uploads).
     """
 
 

@@ -16,23 +16,38 @@ process id is involved, and a forked child's temporaries are told apart like any
 
 Where ``fcntl`` does not exist (Windows) nothing is ever found stale; ``gokart-core clean``
 removes what is left by age instead.
+
+``gokart-core clean`` asks every storage plugin (``gokart_find_leftovers``) for what is left in a
+workspace: :func:`find_temporaries` is core's answer, on any filesystem.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import posixpath
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
+#: A temporary of core's atomic writes: ``.{name}.{slot}.tmp``, or the random 12 hex digits of
+#: earlier versions (no lock: told by age only).
+_TEMPORARY = re.compile(r"^\..+\.(?:(?P<slot>\d+)|[0-9a-f]{12})\.tmp$")
+#: The prefix of every staging folder (:func:`staging_folder`).
+STAGING_PREFIX = "gokart-"
 #: Empty slots probed past the claimed one: a gap appears when a live writer of a middle slot
 #: finished while a later slot's writer had died.
 _PROBE_AFTER_GAP = 2
@@ -123,7 +138,10 @@ def _remove_stale_after(path: str, slot: int) -> None:
 @contextmanager
 def staging_folder(parent: str, prefix: str) -> Iterator[str]:
     """A fresh folder ``{parent}/{prefix}...``, locked while the block runs and removed after
-    it; stale folders of the same prefix there (their makers died) are removed first."""
+    it; stale folders of the same prefix there (their makers died) are removed first. The
+    prefix starts with ``gokart-``, so that ``gokart-core clean`` finds the folder too."""
+    if not prefix.startswith(STAGING_PREFIX):
+        raise ValueError(f"a staging folder's prefix starts with {STAGING_PREFIX!r}: {prefix!r}")
     os.makedirs(parent, exist_ok=True)
     remove_stale_folders(parent, prefix)
     folder = tempfile.mkdtemp(prefix=prefix, dir=parent)
@@ -160,4 +178,90 @@ def is_stale(name: str) -> bool:
         os.close(fd)
 
 
-__all__ = ["is_stale", "open_temporary", "remove_stale_folders", "slot_name", "staging_folder"]
+@dataclass(frozen=True)
+class Leftover:
+    """Something a writer that died left behind, and how to remove it."""
+
+    #: The path or URL, and what it is when that is not plain (``... (incomplete upload)``).
+    where: str
+    #: Its size in bytes, when known.
+    size: int | None
+    remove: Callable[[], None]
+
+
+def find_temporaries(fs: AbstractFileSystem, path: str, older_than: float) -> list[Leftover]:
+    """Core's temporaries under ``path`` whose writers are gone: by their lock on local disk,
+    else (and for names of earlier versions) unchanged for ``older_than`` seconds."""
+    from fsspec.implementations.local import LocalFileSystem
+
+    local = isinstance(fs, LocalFileSystem)
+    found = []
+    try:
+        files: dict[str, dict[str, Any]] = fs.find(path, detail=True)
+    except FileNotFoundError:
+        return []
+    for name, info in sorted(files.items()):
+        match = _TEMPORARY.match(posixpath.basename(name))
+        if match is None:
+            continue
+        if local and match.group("slot") is not None:
+            stale = is_stale(name)
+        else:
+            stale = _age(fs, name) >= older_than
+        if stale:
+            found.append(Leftover(name, info.get("size"), _remover(fs, name, local)))
+    return found
+
+
+def find_staging_folders(parent: str) -> list[Leftover]:
+    """The staging folders under the local folder ``parent`` whose makers are gone."""
+    found = []
+    with contextlib.suppress(FileNotFoundError), os.scandir(parent) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            mine = entry.name.startswith(STAGING_PREFIX) and entry.is_dir(follow_symlinks=False)
+            if mine and is_stale(entry.path):
+                size = sum(f.stat().st_size for f in _files_below(entry.path))
+                found.append(Leftover(entry.path, size, _remover(None, entry.path, True)))
+    return found
+
+
+def _files_below(folder: str) -> Iterator[os.DirEntry[str]]:
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False):
+            yield from _files_below(entry.path)
+        elif entry.is_file(follow_symlinks=False):
+            yield entry
+
+
+def _age(fs: AbstractFileSystem, name: str) -> float:
+    """Seconds since ``name`` last changed; 0 (never stale) when the filesystem cannot say."""
+    try:
+        modified = fs.modified(name)
+    except (NotImplementedError, OSError, KeyError, ValueError):
+        return 0.0
+    if modified.tzinfo is None:
+        modified = modified.astimezone()  # fsspec gives local files a naive local time
+    return float((dt.datetime.now(dt.timezone.utc) - modified).total_seconds())
+
+
+def _remover(fs: AbstractFileSystem | None, name: str, local: bool) -> Callable[[], None]:
+    def remove() -> None:
+        if local:
+            _remove_if_stale(name)  # asked again: the answer may have changed since
+        else:
+            assert fs is not None
+            fs.rm(name)
+
+    return remove
+
+
+__all__ = [
+    "Leftover",
+    "find_staging_folders",
+    "find_temporaries",
+    "is_stale",
+    "open_temporary",
+    "remove_stale_folders",
+    "slot_name",
+    "staging_folder",
+]

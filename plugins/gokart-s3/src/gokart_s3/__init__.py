@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import fsspec.core
 import luigi
 
-from gokart_core.plugin_api import ObjectStore, merge_storage_options, thaw
+from gokart_core.plugin_api import Leftover, ObjectStore, hookimpl, merge_storage_options, thaw
 from gokart_s3 import _aiobotocore, _uploads
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "gokart_atomic_writer",
+    "gokart_find_leftovers",
     "gokart_get_filesystem",
     "gokart_s3",
     "merge_storage_options",
@@ -146,3 +147,9 @@ _STORE = ObjectStore(
 #: The hooks of this plugin: the store's own methods, marked as hook implementations.
 gokart_get_filesystem = _STORE.gokart_get_filesystem
 gokart_atomic_writer = _STORE.gokart_atomic_writer
+
+
+@hookimpl
+def gokart_find_leftovers(fs: AbstractFileSystem, path: str, older_than: float) -> list[Leftover]:
+    """Incomplete multipart uploads under ``path`` (``gokart-core clean``)."""
+    return _uploads.under(fs, path, older_than) if _STORE.serves(fs) else []

@@ -8,22 +8,23 @@ when an upload was initiated, not whether anybody still sends parts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Any
+
+from gokart_core.plugin_api import Leftover
 
 logger = logging.getLogger(__name__)
 
 
-def stale(fs: Any, path: str, older_than: float) -> list[dict[str, Any]]:
-    """The incomplete uploads under ``path`` (a key, or a prefix) initiated more than
-    ``older_than`` seconds ago: ``{"Key", "UploadId", "Initiated"}`` each, in the bucket of
-    ``path``."""
-    bucket, key, _ = fs.split_path(path)
+def stale(fs: Any, bucket: str, prefix: str, older_than: float) -> list[dict[str, Any]]:
+    """The incomplete uploads in ``bucket`` whose keys start with ``prefix``, initiated more
+    than ``older_than`` seconds ago: ``{"Bucket", "Key", "UploadId", "Initiated"}`` each."""
     now = dt.datetime.now(dt.timezone.utc)
     found: list[dict[str, Any]] = []
     marker: dict[str, str] = {}
     while True:
-        reply = fs.call_s3("list_multipart_uploads", Bucket=bucket, Prefix=key, **marker)
+        reply = fs.call_s3("list_multipart_uploads", Bucket=bucket, Prefix=prefix, **marker)
         uploads = [{**u, "Bucket": bucket} for u in reply.get("Uploads", [])]
         found.extend(older_than_seconds(uploads, older_than, now))
         if not reply.get("IsTruncated"):
@@ -59,12 +60,26 @@ def abort(fs: Any, upload: dict[str, Any]) -> None:
     )
 
 
+def under(fs: Any, path: str, older_than: float) -> list[Leftover]:
+    """The stale uploads below the folder (or bucket) ``path``, for ``gokart-core clean``."""
+    bucket, key, _ = fs.split_path(path)
+    prefix = f"{key.rstrip('/')}/" if key else ""
+    return [
+        Leftover(
+            f"s3://{bucket}/{u['Key']} (incomplete upload {u['UploadId']})",
+            None,
+            functools.partial(abort, fs, u),
+        )
+        for u in stale(fs, bucket, prefix, older_than)
+    ]
+
+
 def abort_stale(fs: Any, path: str, older_than: float) -> None:
     """Abort the stale uploads of exactly the key ``path``; a failure is logged, never raised
     (the dump itself has succeeded)."""
-    _, key, _ = fs.split_path(path)
+    bucket, key, _ = fs.split_path(path)
     try:
-        for upload in stale(fs, path, older_than):
+        for upload in stale(fs, bucket, key, older_than):
             if upload["Key"] == key:
                 abort(fs, upload)
                 logger.info("aborted the incomplete upload %s of %s", upload["UploadId"], path)
