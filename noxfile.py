@@ -22,6 +22,7 @@ PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject
 #: that files written by gokart load in gokart-core and the other way round.
 TEST_TOOLS = [
     "pytest>=8",
+    "hypothesis>=6.100",  # the fuzz suite of the formats (tests/fuzz)
     "pandas>=2",
     "numpy",
     "polars>=1.27.1",
@@ -74,6 +75,15 @@ def tests(session: nox.Session) -> None:
         f"--ignore={WHEELS_TEST}",  # needs the wheels: the build session runs it
         *session.posargs,
     )
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The formats' fuzz suite with a large budget (``tests`` runs it with 1,000 inputs per
+    format); ``GOKART_FUZZ_EXAMPLES`` sets another."""
+    session.install(".", *(f"./plugins/{p}" for p in PLUGINS), f"./{EXAMPLE_PLUGIN}", *TEST_TOOLS)
+    session.env.setdefault("GOKART_FUZZ_EXAMPLES", os.environ.get("GOKART_FUZZ_EXAMPLES", "20000"))
+    session.run("pytest", "tests/fuzz", *session.posargs)
 
 
 @nox.session

@@ -9,7 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from benchmarks import parallel_report, report_frame, report_graphs, s3_report, scaling_report
+from benchmarks import (
+    parallel_report,
+    report_durable,
+    report_frame,
+    report_graphs,
+    s3_report,
+    scaling_report,
+)
 from benchmarks.runner import DROPPED_ENV
 
 
@@ -72,6 +79,7 @@ def render(
     out.extend(report_graphs.unique_ids(args, samples, targets))
     out.extend(report_graphs.deep_chain(args, data["deep"], targets))
     out.extend(report_graphs.lock(args, samples, targets))
+    out.extend(report_durable.render(args, samples, targets))
     if "s3" in data:
         out.extend(s3_report.render(data["s3"], targets))
     if "parallel" in data:
@@ -81,7 +89,7 @@ def render(
     if targets:
         out.append(
             "## Targets (issue 8; issue 3's 1.05x; issue 4's lock; issue 12's workers; "
-            "issue 14's scaling)\n"
+            "issue 14's scaling; issue 18's durable writes)\n"
         )
         out.append("| target | measured | met |")
         out.append("|---|---|---|")

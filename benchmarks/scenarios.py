@@ -76,6 +76,10 @@ def run_benchmarks(
                     noop = runner.run(impl, {"kind": "fanin", "n": args.fanin}, wd)
                     add("fanin_noop", impl, noop)
                     shutil.rmtree(wd, ignore_errors=True)
+                # issue 18: the same full build with durable (fsynced) local writes
+                if "core" in kart_impls:
+                    spec = {"kind": "fanin", "n": args.fanin, "durable": True}
+                    add("fanin_durable", "core", runner.run("core", spec))
             if "lock" in args.scenarios:
                 for variant, impl in rotated(locks, r):
                     if not isinstance(redis, RedisServer):

@@ -31,6 +31,8 @@ from benchmarks.worker_tasks import build, configure, tasks
 def scenario_fanin(spec: dict[str, Any]) -> dict[str, Any]:
     """Build a root that requires ``n`` leaves (a full build, or a no-op on a finished one)."""
     impl, n = spec["impl"], spec["n"]
+    if spec.get("durable"):  # gokart-core's durable local writes (issue 18)
+        os.environ["GOKART_DURABLE_WRITES"] = "true"
     graph = tasks(impl)
     reset_peak_rss()
     with Timed(spec) as timer:
@@ -38,7 +40,30 @@ def scenario_fanin(spec: dict[str, Any]) -> dict[str, Any]:
     if value != sum(range(n)):
         raise AssertionError(f"fan-in built {value!r}")
     files = sum(len(f) for _, _, f in os.walk("resources"))
-    return {"seconds": timer.seconds, "tasks": n + 1, "files": files, "peak_rss": peak_rss_bytes()}
+    return {
+        "seconds": timer.seconds,
+        "tasks": n + 1,
+        "files": files,
+        "peak_rss": peak_rss_bytes(),
+        "fstype": filesystem_type(os.getcwd()),
+    }
+
+
+def filesystem_type(path: str) -> str:
+    """The type of the filesystem ``path`` is on (``ext4``, ``tmpfs``, ...), from the mount
+    table; ``unknown`` where there is none to read."""
+    best, kind = "", "unknown"
+    try:
+        with open("/proc/mounts") as mounts:
+            for line in mounts:
+                fields = line.split()
+                point = fields[1]
+                inside = path == point or path.startswith(point.rstrip("/") + "/")
+                if inside and len(point) > len(best):
+                    best, kind = point, fields[2]
+    except OSError:
+        pass
+    return kind
 
 
 def scenario_lock(spec: dict[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,9 @@ def test_quick_benchmarks_write_the_tables(tmp_path: Path) -> None:
         "| chain of 20 tasks, full build | gokart-core |",
         "| fan-in of 30 leaves, full build | bare luigi |",
         "| the same fan-in, no-op rebuild (fresh process) | gokart-core |",
+        # durable local writes (issue 18): the fan-in with and without fsync
+        "| without fsync (default) | ",
+        "| durable (fsync) | ",
         "| gokart-core | ",
         # the parallel scenario (issue 12): workers=2 against 1, local and on moto's S3
         "| local folder | gokart-core |",

@@ -110,6 +110,11 @@ class Broken(gokart.TaskOnKart):
     def run(self):
         raise RuntimeError("no")
 
+class Counted(gokart.TaskOnKart):
+    n = luigi.IntParameter()
+    def run(self):
+        self.dump(self.n)
+
 if __name__ == "__main__":
     gokart.run()
 """
@@ -121,6 +126,8 @@ if __name__ == "__main__":
         (["Hello", "--name", "cli"], 0),
         (["Broken"], 40),
         (["NoSuchTask"], 2),
+        (["Counted", "--n", "abc"], 2),
+        (["Counted", "--Counted-n", "1.5"], 2),
     ],
 )
 def test_run_command_line_and_exit_codes(tmp_path: Path, args: list[str], code: int) -> None:
@@ -136,7 +143,12 @@ def test_run_command_line_and_exit_codes(tmp_path: Path, args: list[str], code: 
     )
     assert proc.returncode == code, proc.stderr[-2000:]
     if code == 2:
-        assert "error: No task NoSuchTask" in proc.stderr and "Traceback" not in proc.stderr
+        assert "Traceback" not in proc.stderr
+        if args[0] == "NoSuchTask":
+            assert "error: No task NoSuchTask" in proc.stderr
+        else:  # the flag, the parameter and the value, in one line
+            flag, value = args[1], args[2]
+            assert f"error: {flag}: {value!r} is not a valid value of Counted.n" in proc.stderr
     if code == 0:
         (out,) = (tmp_path / "ws").glob("hello_*.pkl")
         assert gokart.make_target(str(out)).load() == "hello cli"

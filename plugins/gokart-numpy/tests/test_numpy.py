@@ -86,6 +86,19 @@ def test_a_single_npy_is_a_load_error(tmp_path: Path) -> None:
         gokart_core.make_target(str(path)).load()
 
 
+@pytest.mark.parametrize("content", [b"\x00\x01\x02\x03", b"", b"PK", b"hello world, no zip"])
+def test_a_corrupt_file_is_called_corrupt_with_no_pickle_advice(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "x.npz"
+    path.write_bytes(content)
+    with pytest.raises(gokart_core.LoadError) as caught:
+        gokart_core.make_target(str(path)).load()
+    message = str(caught.value)
+    assert str(path) in message and "not an .npz archive" in message
+    assert "pickle" not in message
+
+
 def test_memory_filesystem(memory_workspace: str) -> None:
     target = gokart_core.make_target(f"{memory_workspace}/x.npz")
     target.dump(np.arange(5))

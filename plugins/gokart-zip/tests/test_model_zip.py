@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -299,3 +301,45 @@ def test_streams_that_cannot_seek_are_staged_through_local_files(tmp_path: Path)
     stream: IO[bytes] = _Unseekable(data)  # type: ignore[assignment]
     assert fmt.load(stream, FormatContext()) == {"a": 1}
     assert list(tmp_path.iterdir()) == []
+
+
+FULL_TEMPORARY_DISK = """
+import pickle, resource, signal, sys
+import gokart_core
+
+def save(obj, path):
+    with open(path, "wb") as fp:
+        pickle.dump(obj, fp)
+
+# Files may grow to 1 MiB only: the staged model (4 MiB) hits the limit, as on a full disk.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+target = gokart_core.make_target(
+    sys.argv[1],
+    format="model-zip",
+    format_options={"save_function": save, "load_function": print,
+                    "local_temporary_directory": sys.argv[2]},
+)
+try:
+    target.dump(b"x" * (4 << 20))
+except gokart_core.DumpError as exc:
+    print(exc)
+"""
+
+
+def test_a_full_temporary_folder_is_named_in_the_error(tmp_path: Path) -> None:
+    script = tmp_path / "full.py"
+    script.write_text(FULL_TEMPORARY_DISK)
+    target, temporary = tmp_path / "ws" / "model.zip", tmp_path / "tmp"
+    proc = subprocess.run(
+        [sys.executable, str(script), str(target), str(temporary)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    message = proc.stdout
+    assert str(target) in message
+    assert f"in the temporary folder {temporary}/gokart-zip-" in message
+    assert "local_temporary_directory" in message
+    assert list(temporary.iterdir()) == [] and not target.exists()

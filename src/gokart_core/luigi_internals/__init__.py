@@ -77,3 +77,33 @@ def task_wraps(task_class: type) -> Callable[[type], type]:
     family name, module and docstring, so that the subclass is the same task to luigi."""
     wraps: Callable[[type], type] = luigi.task._task_wraps(task_class)
     return wraps
+
+
+def cmdline_parameter_error(args: list[str]) -> str | None:
+    """A message naming the flag, task, parameter and value of the first value on the command
+    line ``args`` that the root task's parameter cannot parse; None when every one parses, or
+    when the command line is not one luigi would get that far with (luigi then says why).
+    luigi itself lets the parser's ``ValueError`` escape, without the parameter's name."""
+    try:
+        with CmdlineParser.global_instance(args, allow_override=True) as parser:
+            cls = parser._get_task_cls()
+            family = cls.get_task_family()
+            for name, param in cls.get_params():
+                for attr, flag in (
+                    (name, f"--{name.replace('_', '-')}"),
+                    (f"{family}_{name}", f"--{family}-{name.replace('_', '-')}"),
+                ):
+                    value = getattr(parser.known_args, attr, None)
+                    if not value:
+                        continue
+                    try:
+                        param.parse(value)
+                    except Exception as exc:  # any parser's error is the user's value
+                        kind = type(param).__name__
+                        return (
+                            f"{flag}: {value!r} is not a valid value of {family}.{name} "
+                            f"({kind}): {type(exc).__name__}: {exc}"
+                        )
+    except (SystemExit, luigi.task_register.TaskClassException):
+        return None
+    return None

@@ -245,7 +245,8 @@ def _refuse_process_local_workspaces(
 def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> None:
     """The command line: ``python main.py module.Task --local-scheduler --param x``.
 
-    An unknown task name exits with 2 and a one-line message, like other usage errors.
+    An unknown task name, or a parameter value that does not parse (``--n abc`` for an
+    ``IntParameter``), exits with 2 and a one-line message naming it, like other usage errors.
     Otherwise exits with gokart's codes: 10 already running, 20 missing data, 30 not run, 40 failed,
     50 scheduling error (unless the ``[retcode]`` config section sets others).
 
@@ -266,6 +267,10 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
         try:
             # --tree-info-mode / --graph-output: write the tree or graph and exit instead.
             args = run_info_or_continue(args)
+            bad_value = luigi_internals.cmdline_parameter_error(args)
+            if bad_value is not None:  # a usage error, as an unknown task: no traceback
+                print(f"error: {bad_value}", file=sys.stderr)
+                sys.exit(2)
             with scheduler.on_the_command_line():
                 luigi.cmdline.luigi_run(args)
         except luigi.task_register.TaskClassException as exc:

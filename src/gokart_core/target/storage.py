@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from typing import IO, Any
 
+import luigi.configuration
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
@@ -75,6 +76,30 @@ def default_atomic_write(fs: AbstractFileSystem, path: str) -> Iterator[IO[bytes
             yield fp
 
 
+#: The environment variable and the ``[gokart_core]`` option that turn durable writes on.
+DURABLE_ENV_VAR, DURABLE_OPTION = "GOKART_DURABLE_WRITES", "durable_writes"
+
+
+def durable_writes() -> bool:
+    """Whether local writes survive a power loss: the file is fsynced before its rename and
+    its folder after it. Off by default: two fsyncs cost more than the rest of a small write
+    (see the README's figures); ``GOKART_DURABLE_WRITES`` or ``[gokart_core] durable_writes``
+    (true/false) turn it on. Without it a crash of the machine (not of a process: that is always
+    safe) may lose the latest outputs or leave one of them empty, depending on the filesystem."""
+    value = os.environ.get(DURABLE_ENV_VAR)
+    if value is None:
+        value = luigi.configuration.get_config().get("gokart_core", DURABLE_OPTION, "false")
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _fsync_folder(directory: str) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def _atomic_write_local(path: str) -> Iterator[IO[bytes]]:
     directory = os.path.dirname(path) or "."
@@ -85,12 +110,18 @@ def _atomic_write_local(path: str) -> Iterator[IO[bytes]]:
     # through a file opened by name, so that ``fp.name`` is a path that formats may hand to
     # native writers.
     fd, tmp = leftovers.open_temporary(path)
+    durable = durable_writes()
     try:
         try:
             with open(tmp, "wb", buffering=LOCAL_BUFFER_SIZE) as fp:
                 yield fp
+                if durable:  # the data on disk before the name points at it
+                    fp.flush()
+                    os.fsync(fp.fileno())
             before_publish()
             os.replace(tmp, path)
+            if durable:  # the rename itself on disk
+                _fsync_folder(directory)
         except BaseException:
             with contextlib.suppress(OSError, ValueError):
                 os.unlink(tmp)

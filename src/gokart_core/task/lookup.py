@@ -11,6 +11,7 @@ import luigi.configuration
 from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core import luigi_internals
+from gokart_core.task import config_check
 from gokart_core.task.kind import KartTask
 
 #: The luigi config section whose values apply to every TaskOnKart subclass.
@@ -52,6 +53,7 @@ def apply_shared_config(cls: type[luigi.Task], kwargs: dict[str, Any]) -> None:
     Precedence: explicit arguments and the command line (``--Task-param``), then the task's
     own config section (luigi's usual lookup), then ``[TaskOnKart]``.
     """
+    config_check.check_keys(cls, SHARED_CONFIG_SECTION)
     config = luigi.configuration.get_config()
     if not config.has_section(SHARED_CONFIG_SECTION):
         return

@@ -21,6 +21,9 @@ from gokart_core.plugin_api import Format, FormatContext
 
 #: The key gokart stores the array under.
 KEY = "data"
+#: How an .npz (a zip archive) and an .npy file start.
+_ZIP_MAGIC = b"PK\x03\x04"
+_NPY_MAGIC = b"\x93NUMPY"
 
 
 class NpzFormat(Format):
@@ -41,6 +44,16 @@ class NpzFormat(Format):
     def load(self, fp: IO[bytes], context: FormatContext) -> np.ndarray[Any, Any]:
         if not fp.seekable():  # a zip archive is read from its end
             fp = io.BytesIO(fp.read())
+        # numpy takes whatever is neither an .npz (a zip) nor an .npy for a pickle, and then
+        # advises allow_pickle=True: dangerous advice for a file that is merely corrupt.
+        start = fp.tell()
+        magic = fp.read(len(_NPY_MAGIC))
+        fp.seek(start)
+        if not magic.startswith((_ZIP_MAGIC, _NPY_MAGIC)):
+            raise ValueError(
+                f"not an .npz archive: it starts with {magic[:8]!r}, not a zip signature "
+                f"({_ZIP_MAGIC!r}); the file is corrupt or of another format"
+            )
         loaded = np.load(fp, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise ValueError(f"not an .npz archive but a single {type(loaded).__name__}")

@@ -38,6 +38,22 @@ def _seekable(fp: IO[bytes]) -> bool:
         return False
 
 
+@contextmanager
+def _naming(folder: str) -> Iterator[None]:
+    """An OSError while writing into the temporary ``folder`` names it: with only the temporary
+    disk full, the target's error alone would point at the wrong disk."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise OSError(
+            exc.errno,
+            f"{exc.strerror} while writing in the temporary folder {folder} "
+            "(the task's local_temporary_directory)",
+        ) from exc
+
+
 class ModelZipFormat(Format):
     """A zipped folder written by ``save_function`` and read by ``load_function``.
 
@@ -90,8 +106,9 @@ class ModelZipFormat(Format):
     def dump(self, obj: Any, fp: IO[bytes], context: FormatContext) -> None:
         with self.temporary_folder() as folder:
             content = os.path.join(folder, "content")
-            os.mkdir(content)
-            self.save_function(obj, os.path.join(content, MAIN_FILE))
+            with _naming(folder):
+                os.mkdir(content)
+                self.save_function(obj, os.path.join(content, MAIN_FILE))
             if not os.listdir(content):
                 raise ValueError(f"save_function {self.save_function!r} wrote no file")
             if _seekable(fp):
@@ -100,7 +117,7 @@ class ModelZipFormat(Format):
             # Object-store uploads cannot seek back, which zipfile needs for its headers:
             # build the archive locally and stream it.
             staged = os.path.join(folder, "archive.zip")
-            with open(staged, "xb") as out:
+            with _naming(folder), open(staged, "xb") as out:
                 zip_folder(content, out)
             with open(staged, "rb") as src:
                 shutil.copyfileobj(src, fp, _CHUNK)
