@@ -88,7 +88,12 @@ def durable_writes() -> bool:
     safe) may lose the latest outputs or leave one of them empty, depending on the filesystem."""
     value = os.environ.get(DURABLE_ENV_VAR)
     if value is None:
-        value = luigi.configuration.get_config().get("gokart_core", DURABLE_OPTION, "false")
+        # Asked on every write: has_option first, as luigi's get with a default raises and
+        # catches an exception when the section is missing.
+        config = luigi.configuration.get_config()
+        if not config.has_option("gokart_core", DURABLE_OPTION):
+            return False
+        value = config.get("gokart_core", DURABLE_OPTION)
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
