@@ -19,11 +19,11 @@ def _fresh_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(config_check, "_classes", set())
 
 
-class Configured(gokart.TaskOnKart[Any]):
+class KeysChecked(gokart.TaskOnKart[Any]):
     alpha = luigi.IntParameter(default=1)
 
 
-class OtherConfigured(gokart.TaskOnKart[Any]):
+class OtherKeysChecked(gokart.TaskOnKart[Any]):
     only_here = luigi.IntParameter(default=2)
 
 
@@ -37,8 +37,8 @@ def test_a_misspelt_shared_key_warns_with_the_closest_known_one(
     set_config("TaskOnKart", "worksapce_directory", str(tmp_path))
     set_config("TaskOnKart", "only_here", "3")  # a parameter of another subclass: known
     with caplog.at_level(logging.WARNING, logger="gokart_core"):
-        Configured()
-        Configured(alpha=5)  # once per process, not per task
+        KeysChecked()
+        KeysChecked(alpha=5)  # once per process, not per task
     assert _warnings(caplog) == [
         "the luigi config's [TaskOnKart] has the key 'worksapce_directory', which no task's "
         "parameter reads; did you mean 'workspace_directory'?"
@@ -48,14 +48,14 @@ def test_a_misspelt_shared_key_warns_with_the_closest_known_one(
 def test_a_misspelt_key_of_a_task_section_warns(
     set_config: Callable[[str, str, str], None], caplog: pytest.LogCaptureFixture
 ) -> None:
-    set_config("Configured", "alpah", "2")
-    set_config("Configured", "zzz_unrelated", "2")
+    set_config("KeysChecked", "alpah", "2")
+    set_config("KeysChecked", "zzz_unrelated", "2")
     with caplog.at_level(logging.WARNING, logger="gokart_core"):
-        Configured()
+        KeysChecked()
     assert sorted(_warnings(caplog)) == [
-        "the luigi config's [Configured] has the key 'alpah', which no task's parameter "
+        "the luigi config's [KeysChecked] has the key 'alpah', which no task's parameter "
         "reads; did you mean 'alpha'?",
-        "the luigi config's [Configured] has the key 'zzz_unrelated', which no task's "
+        "the luigi config's [KeysChecked] has the key 'zzz_unrelated', which no task's "
         "parameter reads",
     ]
 
@@ -64,7 +64,7 @@ def test_known_keys_do_not_warn(
     set_config: Callable[[str, str, str], None], caplog: pytest.LogCaptureFixture, tmp_path: Any
 ) -> None:
     set_config("TaskOnKart", "workspace_directory", str(tmp_path))
-    set_config("Configured", "alpha", "4")
+    set_config("KeysChecked", "alpha", "4")
     with caplog.at_level(logging.WARNING, logger="gokart_core"):
-        assert Configured().alpha == 4
+        assert KeysChecked().alpha == 4
     assert _warnings(caplog) == []
