@@ -107,6 +107,29 @@ def test_a_dead_makers_staging_folder_is_removed_a_live_ones_kept(tmp_path: Path
     assert live.poll() is None
 
 
+def test_a_folder_removed_before_its_maker_locked_it_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer's clean-up may run between ``mkdtemp`` and the lock (the folder looks
+    stale then): the maker notices and makes another folder, never writes into a removed one."""
+    real_mkdtemp = leftovers.tempfile.mkdtemp
+    raced: list[str] = []
+
+    def mkdtemp_then_race(**kwargs: str) -> str:
+        folder = real_mkdtemp(**kwargs)
+        if not raced:  # the first folder only: a second writer cleans up right now
+            raced.extend(leftovers.remove_stale_folders(str(tmp_path), "gokart-zip-"))
+        return folder
+
+    monkeypatch.setattr(leftovers.tempfile, "mkdtemp", mkdtemp_then_race)
+    with staging_folder(str(tmp_path), "gokart-zip-") as mine:
+        assert len(raced) == 1 and raced[0] != mine
+        Path(mine, "model.pkl").write_bytes(b"x")
+        # and this one is locked: another clean-up leaves it alone
+        assert leftovers.remove_stale_folders(str(tmp_path), "gokart-zip-") == []
+        assert Path(mine, "model.pkl").read_bytes() == b"x"
+
+
 def test_is_stale_tells_a_dead_writer_from_a_live_one(tmp_path: Path, holder) -> None:
     proc, name = holder("file", tmp_path / "x.pkl")
     assert not leftovers.is_stale(name)

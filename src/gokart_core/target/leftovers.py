@@ -144,13 +144,26 @@ def staging_folder(parent: str, prefix: str) -> Iterator[str]:
         raise ValueError(f"a staging folder's prefix starts with {STAGING_PREFIX!r}: {prefix!r}")
     os.makedirs(parent, exist_ok=True)
     remove_stale_folders(parent, prefix)
-    folder = tempfile.mkdtemp(prefix=prefix, dir=parent)
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    folder, fd = _make_locked_folder(parent, prefix)
     try:
-        _try_lock(fd)
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+
+
+def _make_locked_folder(parent: str, prefix: str) -> tuple[str, int]:
+    """A new folder and its locked descriptor. Between ``mkdtemp`` and the lock, another
+    writer's clean-up may take the unlocked folder for stale and remove it: then (its lock
+    taken by that writer, or the name gone) this one makes another."""
+    while True:
+        folder = tempfile.mkdtemp(prefix=prefix, dir=parent)
+        try:
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            continue
+        if (_try_lock(fd) or fcntl is None) and _same_file(fd, folder):
+            return folder, fd
         os.close(fd)
 
 
