@@ -417,3 +417,30 @@ def test_files_written_after_the_listing_are_found_by_listing_again(s3: Any) -> 
         sent = s3.requests()[before:]
     assert [method for method, _, _ in sent] == ["HEAD", "GET"], sent
     assert "list-type=2" in sent[1][1]
+
+
+def test_a_missing_output_costs_one_head_not_a_head_and_a_listing(s3: Any) -> None:
+    """gokart-s3's ``gokart_file_exists``: a target's existence is one HEAD. (s3fs's own
+    ``exists`` lists ``key/`` after a HEAD that found nothing, in case a folder has that name:
+    a second request for every output not written yet, in the scheduler and before each run.)"""
+    target = gokart.make_target(f"{WORKSPACE}/headonly/out.pkl")
+    before = len(s3.requests())
+    assert not target.exists()
+    assert [method for method, _, _ in s3.requests()[before:]] == ["HEAD"]
+    # A folder of that name is no output: nothing a target wrote is there.
+    s3.client().put_object(Bucket=BUCKET, Key="prefix/headonly/out.pkl/inner", Body=b"")
+    assert not target.exists()
+    assert target.fs.exists(target.fs_path)  # s3fs's answer for the same path
+    target.dump(1)
+    before = len(s3.requests())
+    assert target.exists()
+    assert [method for method, _, _ in s3.requests()[before:]] == ["HEAD"]
+
+
+def test_existence_on_a_versioned_filesystem_is_s3fs_own(s3: Any) -> None:
+    fs, path = gokart_s3.gokart_get_filesystem(
+        url=f"{WORKSPACE}/versioned/out.pkl", storage_options={"version_aware": True}
+    )
+    assert gokart_s3.gokart_file_exists(fs=fs, path=path) is False
+    fs.pipe_file(path, b"x")
+    assert gokart_s3.gokart_file_exists(fs=fs, path=path) is True

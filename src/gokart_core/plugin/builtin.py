@@ -37,6 +37,11 @@ def gokart_get_filesystem(
 
 
 @hookimpl(trylast=True)
+def gokart_file_exists(fs: AbstractFileSystem, path: str) -> bool:
+    return bool(fs.exists(path))
+
+
+@hookimpl(trylast=True)
 def gokart_atomic_writer(
     fs: AbstractFileSystem, path: str
 ) -> contextlib.AbstractContextManager[IO[bytes]]:

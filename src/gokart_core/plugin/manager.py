@@ -117,6 +117,9 @@ class Plugins:
         )
         return forksafe.own_filesystem(fs), path
 
+    def file_exists(self, fs: AbstractFileSystem, path: str) -> bool:
+        return bool(self.pm.hook.gokart_file_exists(fs=fs, path=path))
+
     def atomic_writer(self, fs: AbstractFileSystem, path: str) -> AbstractContextManager[IO[bytes]]:
         return cast(
             "AbstractContextManager[IO[bytes]]",

@@ -68,6 +68,20 @@ def gokart_get_filesystem(
 
 
 @hookspec(firstresult=True)
+def gokart_file_exists(fs: AbstractFileSystem, path: str) -> bool | None:
+    """Return whether a file (an output: never a folder) exists at ``path`` on ``fs``
+    (firstresult).
+
+    Return ``None`` for filesystems that are not your plugin's; the builtin (trylast) is
+    ``fs.exists(path)``. Implement it where a store answers for a file in fewer requests than
+    ``exists`` takes: s3fs's ``exists`` of a missing key sends a HEAD and then a listing of
+    ``path/`` (a folder of that name would exist), where one HEAD tells a file. Raise what
+    ``fs.exists`` raises for an error other than "not found" (a denied request, a server that
+    does not answer).
+    """
+
+
+@hookspec(firstresult=True)
 def gokart_atomic_writer(
     fs: AbstractFileSystem, path: str
 ) -> AbstractContextManager[IO[bytes]] | None:

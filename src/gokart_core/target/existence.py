@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -61,14 +61,21 @@ class ExistenceCache:
                 self._listed.clear()
                 self._misses.clear()
 
-    def exists(self, fs: AbstractFileSystem, path: str) -> bool:
+    def exists(
+        self,
+        fs: AbstractFileSystem,
+        path: str,
+        check: Callable[[AbstractFileSystem, str], bool] | None = None,
+    ) -> bool:
+        """Whether ``path`` exists: from what the build knows, else asked by ``check``
+        (``fs.exists`` by default; targets ask the storage plugins' ``gokart_file_exists``)."""
         key = (filesystem_key(fs), path)
         if key in self._known:
             return True
         if self._depth and not is_local(fs) and path in self._listing(fs, path):
             self._known.add(key)
             return True
-        found = bool(fs.exists(path))
+        found = bool(fs.exists(path) if check is None else check(fs, path))
         if found and self._depth:
             self._known.add(key)
         return found

@@ -8,6 +8,7 @@ A plugin makes one :class:`ObjectStore`, whose methods are both hooks' implement
     _STORE = ObjectStore(("s3", "s3a"), options_from_config=storage_options_from_config)
     gokart_get_filesystem = _STORE.gokart_get_filesystem
     gokart_atomic_writer = _STORE.gokart_atomic_writer
+    gokart_file_exists = _STORE.gokart_file_exists  # when given ``file_exists``
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ MakeFilesystem = Callable[[str, dict[str, Any]], "tuple[AbstractFileSystem, str]
 #: Publishes a transactional file that the ``with`` block wrote whole: True when it did
 #: (the store's own shortcut), False to leave it to the usual ``close()`` and ``commit()``.
 Publish = Callable[["AbstractFileSystem", str, Any], bool]
+#: Whether a file (not a folder) exists at a path: the store's cheaper answer than ``exists``.
+FileExists = Callable[["AbstractFileSystem", str], bool]
 
 
 def _url_to_fs(url: str, options: dict[str, Any]) -> tuple[AbstractFileSystem, str]:
@@ -53,6 +56,8 @@ class ObjectStore:
     make_filesystem: MakeFilesystem = _url_to_fs
     #: The store's own way to publish a finished file, tried before ``close()`` + ``commit()``.
     publish: Publish | None = None
+    #: The store's own ``gokart_file_exists``, when it has one.
+    file_exists: FileExists | None = None
 
     def answers(self, url: str) -> bool:
         protocol = url.split("://", 1)[0].lower() if "://" in url else ""
@@ -86,6 +91,12 @@ class ObjectStore:
         self, url: str, storage_options: Mapping[str, Any]
     ) -> tuple[AbstractFileSystem, str] | None:
         return self.filesystem(url, storage_options)
+
+    @hookimpl
+    def gokart_file_exists(self, fs: AbstractFileSystem, path: str) -> bool | None:
+        if self.file_exists is None or not self.serves(fs):
+            return None
+        return self.file_exists(fs, path)
 
     @hookimpl
     def gokart_atomic_writer(

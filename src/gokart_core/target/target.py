@@ -106,7 +106,8 @@ class TargetOnKart(luigi.Target):
         return self._lock
 
     def exists(self) -> bool:
-        return existence.existence_cache.exists(self.fs, self.fs_path)
+        fs = self.fs
+        return existence.existence_cache.exists(fs, self._fs_path, get_plugins().file_exists)
 
     @property
     def locked(self) -> bool:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "gokart_atomic_writer",
+    "gokart_file_exists",
     "gokart_find_leftovers",
     "gokart_get_filesystem",
     "gokart_s3",
@@ -136,17 +137,32 @@ def _publish(fs: AbstractFileSystem, path: str, fp: Any) -> bool:
     return True
 
 
+def _file_exists(fs: Any, path: str) -> bool:
+    """One HEAD: s3fs's ``exists`` of a missing key lists ``key/`` after its HEAD (a folder
+    would exist), a second request for every output that is not there yet."""
+    bucket, key, _version = fs.split_path(path)
+    if not key or fs.version_aware:  # a bucket; or versions: s3fs's own lookup
+        return bool(fs.exists(path))
+    try:
+        fs.call_s3("head_object", fs.kwargs, Bucket=bucket, Key=key)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 _STORE = ObjectStore(
     PROTOCOLS,
     options_from_config=storage_options_from_config,
     make_filesystem=_make_filesystem,
     publish=_publish,
+    file_exists=_file_exists,
 )
 
 
 #: The hooks of this plugin: the store's own methods, marked as hook implementations.
 gokart_get_filesystem = _STORE.gokart_get_filesystem
 gokart_atomic_writer = _STORE.gokart_atomic_writer
+gokart_file_exists = _STORE.gokart_file_exists
 
 
 @hookimpl
