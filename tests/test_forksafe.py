@@ -217,6 +217,40 @@ def test_generation_counts_forks() -> None:
     assert not forksafe.in_task_process()
 
 
+def test_a_child_never_collects_what_it_inherited_and_the_parent_still_does() -> None:
+    """The objects alive at the fork are frozen in the child (its collections skip them, so
+    they are never copied for the collector's sake); the parent unfreezes right after."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    made_before = [[]]
+
+    def collected_in_child() -> bool:
+        return any(o is made_before for o in gc.get_objects())
+
+    assert in_child(gc.get_freeze_count) > 1000  # every object of the parent, modules and all
+    assert not in_child(collected_in_child)
+    assert gc.get_freeze_count() == 0  # the parent collects as before
+    assert any(o is made_before for o in gc.get_objects())
+
+
+def test_a_process_that_freezes_by_itself_is_left_to_its_freezing() -> None:
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        made_after = [[]]  # tracked by the collector, in a young generation
+
+        def collected_in_child() -> bool:  # frozen objects are not the collector's any more
+            return any(o is made_after for o in gc.get_objects())
+
+        assert in_child(collected_in_child)  # nothing frozen on top of the process's own
+        assert gc.get_freeze_count() == frozen  # and not unfrozen behind its back
+    finally:
+        gc.unfreeze()
+
+
 # ------------------------------------------------------------ memory:// in forked task processes
 
 

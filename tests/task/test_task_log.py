@@ -17,6 +17,7 @@ from typing import Any
 
 import luigi
 import luigi.configuration
+import pandas as pd
 import pytest
 
 import gokart_core as gokart
@@ -30,7 +31,7 @@ from gokart_core.testing import builtins_only_plugin_manager
 
 from .. import compat_logs, formats
 
-KINDS = ("processing_time", "task_params", "module_versions", "task_log")
+KINDS = ("processing_time", "task_params", "module_versions", "task_log", "random_seed")
 
 
 @pytest.fixture
@@ -403,8 +404,8 @@ def test_logs_are_where_gokart_writes_them(
     tmp_path: Path, with_text: Plugins, set_config: Any
 ) -> None:
     """gokart 1.12.2 (PyPI, in a subprocess) and gokart_core build the same task: the log files
-    have the same paths (gokart also writes log/random_seed/, which gokart_core does not), and
-    each restores the task from the other's logs."""
+    have the same paths, the random seeds logged are the same, and each restores the task
+    from the other's logs."""
     core_ws, gokart_ws = str(tmp_path / "core"), str(tmp_path / "gokart")
     leaf_cls, cls = compat_logs.define(gokart)
     task = compat_logs.make_task(leaf_cls, cls, core_ws)
@@ -419,9 +420,12 @@ def test_logs_are_where_gokart_writes_them(
     theirs = json.loads(done.stdout.strip().splitlines()[-1])
     assert theirs["unique_id"] == task.make_unique_id()
     ours = compat_logs.relative_files(core_ws)
-    random_seed = [f for f in theirs["files"] if f.startswith("log/random_seed/")]
-    assert random_seed  # gokart writes it; the rest must match exactly
-    assert ours == sorted(set(theirs["files"]) - set(random_seed))
+    assert ours == sorted(theirs["files"])
+    seeds = [f for f in ours if f.startswith("log/random_seed/")]
+    assert len(seeds) == 2  # the leaf's and the task's
+    for name in seeds:  # the same seed, and the same seeding functions called
+        mine, gokarts = (pd.read_pickle(os.path.join(ws, name)) for ws in (core_ws, gokart_ws))
+        assert mine == gokarts
     for kind in KINDS:
         assert any(f.startswith(f"log/{kind}/LogCompat_") for f in ours)
     # gokart restored the task from gokart_core's logs ...

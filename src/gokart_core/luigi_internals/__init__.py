@@ -107,3 +107,24 @@ def cmdline_parameter_error(args: list[str]) -> str | None:
     except (SystemExit, luigi.task_register.TaskClassException):
         return None
     return None
+
+
+class OneValueOnCommandLine:
+    """A parameter mixin: exactly one value on the command line (``--flag true``), where
+    luigi's ``BoolParameter`` takes none (``store_true``) or an optional one. luigi builds a
+    parameter's argparse arguments in its private ``_parser_kwargs``."""
+
+    @classmethod
+    def _parser_kwargs(cls, param_name: Any, task_name: Any = None) -> Any:
+        return luigi.Parameter._parser_kwargs(param_name, task_name)
+
+
+def root_task_name(args: list[str]) -> str | None:
+    """The root task's name on the command line ``args``, as luigi's first pass over it reads
+    it (its parser before it knows the task), or None when there is none."""
+    try:
+        known, _ = CmdlineParser._build_parser().parse_known_args(args)
+    except SystemExit:
+        return None
+    name = known.root_task
+    return str(name) if name else None

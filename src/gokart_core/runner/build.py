@@ -1,11 +1,10 @@
-"""Running tasks: ``build`` from Python, ``run`` from the command line."""
+"""Running tasks from Python: ``build`` (the command line's ``run`` is in ``command_line``)."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import logging
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,7 +22,6 @@ from gokart_core.errors import ProcessLocalStorageError
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.runner import outcome, scheduler
 from gokart_core.runner.progress import build_progress
-from gokart_core.runner.run_info import run_info_or_continue
 from gokart_core.target import storage
 from gokart_core.target.existence import existence_cache
 from gokart_core.task import TaskOnKart
@@ -32,15 +30,6 @@ from gokart_core.task.io import load_shaped
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: gokart's exit codes of ``run()``; a value set in the ``[retcode]`` config section wins.
-RETCODES = {
-    "already_running": 10,
-    "missing_data": 20,
-    "not_run": 30,
-    "task_failed": 40,
-    "scheduling_error": 50,
-}
 
 #: How often a build whose tasks another worker process runs looks again.
 _OTHERS_POLL_SECONDS = 0.5
@@ -240,40 +229,3 @@ def _refuse_process_local_workspaces(
                 "with workers=1, or set workspace_directory to a local folder or object storage "
                 "(s3://, gs://)"
             )
-
-
-def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> None:
-    """The command line: ``python main.py module.Task --local-scheduler --param x``.
-
-    An unknown task name, or a parameter value that does not parse (``--n abc`` for an
-    ``IntParameter``), exits with 2 and a one-line message naming it, like other usage errors.
-    Otherwise exits with gokart's codes: 10 already running, 20 missing data, 30 not run, 40 failed,
-    50 scheduling error (unless the ``[retcode]`` config section sets others).
-
-    ``--graph-output=graph.mmd`` (or ``.mermaid``, ``.dot``, ``.gv``) writes the dependency
-    graph with each task's state, and gokart's ``--tree-info-mode=simple|all``
-    (``--tree-info-output-path``, default ``tree.txt`` in the workspace of gokart's
-    ``tree_info`` task: ``--tree-info-workspace-directory``, ``[tree_info]``, ``[TaskOnKart]``
-    or ``./resources/``) the dependency tree;
-    either then exits with 0 without running (see :mod:`gokart_core.runner.run_info`).
-    """
-    args = list(sys.argv[1:] if cmdline_args is None else cmdline_args)
-    if set_retcode:
-        config = luigi.configuration.get_config()
-        for name, code in RETCODES.items():
-            if not config.has_option("retcode", name):
-                config.set("retcode", name, str(code))
-    with existence_cache.scope():
-        try:
-            # --tree-info-mode / --graph-output: write the tree or graph and exit instead.
-            args = run_info_or_continue(args)
-            bad_value = luigi_internals.cmdline_parameter_error(args)
-            if bad_value is not None:  # a usage error, as an unknown task: no traceback
-                print(f"error: {bad_value}", file=sys.stderr)
-                sys.exit(2)
-            with scheduler.on_the_command_line():
-                luigi.cmdline.luigi_run(args)
-        except luigi.task_register.TaskClassException as exc:
-            # An unknown or ambiguous task name is a usage error, not a crash: no traceback.
-            print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)

@@ -5,17 +5,24 @@ from __future__ import annotations
 import datetime
 import urllib.parse
 import warnings
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import luigi
 
+from gokart_core.luigi_internals import OneValueOnCommandLine
 
-class ExplicitBoolParameter(luigi.BoolParameter):
-    """A bool parameter that takes an explicit value on the command line: ``--flag true``."""
+
+class ExplicitBoolParameter(OneValueOnCommandLine, luigi.BoolParameter):
+    """A bool parameter that takes an explicit value on the command line: ``--flag true``
+    (``True``/``false``, any case). As in gokart: ``--flag`` without a value is argparse's
+    "expected one argument" error, a value other than true or false a ``ValueError``, and
+    without a default the parameter is required (``MissingParameterException``), where
+    luigi's ``BoolParameter`` would be False."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["parsing"] = luigi.BoolParameter.EXPLICIT_PARSING
-        super().__init__(*args, **kwargs)
+        kwargs.pop("parsing", None)
+        self.parsing = luigi.BoolParameter.EXPLICIT_PARSING
+        luigi.Parameter.__init__(self, *args, **kwargs)  # no implicit default of False
 
 
 S = TypeVar("S", bound="Serializable")
@@ -34,20 +41,21 @@ class Serializable(Protocol):
         ...
 
 
-class SerializableParameter(luigi.Parameter):
+class SerializableParameter(luigi.Parameter[S], Generic[S]):
     """An object of ``object_type`` that serializes itself (``gokart_serialize`` and the
-    classmethod ``gokart_deserialize``)."""
+    classmethod ``gokart_deserialize``). Generic, as gokart's:
+    ``SerializableParameter[Config](object_type=Config)``."""
 
-    def __init__(self, object_type: type[Serializable], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, object_type: type[S], *args: Any, **kwargs: Any) -> None:
         self._object_type = object_type
         super().__init__(*args, **kwargs)
 
-    def parse(self, x: Any) -> Any:
+    def parse(self, x: Any) -> S:
         if isinstance(x, self._object_type):
             return x
         return self._object_type.gokart_deserialize(x)
 
-    def serialize(self, x: Any) -> str:
+    def serialize(self, x: S) -> str:
         return str(x.gokart_serialize())
 
 

@@ -7,8 +7,10 @@ Unless ``should_dump_supplementary_log_files=False``, a TaskOnKart writes these 
     module_versions/{ClassName}_{unique_id}.txt   "name==version" lines of the imported packages
     processing_time/{ClassName}_{unique_id}.pkl   seconds spent in run(), a float
     task_log/{ClassName}_{unique_id}.pkl          task.task_log, plus "file_path": output paths
+    random_seed/{ClassName}_{unique_id}.pkl       {"seed": ..., "seed_methods": [...]}
 
-- When the task starts (luigi's START event, before ``run()``): ``task_params`` and
+- When the task starts (luigi's START event, before ``run()``): ``random_seed`` (once the
+  seeds are set: :mod:`gokart_core.task.random_seed`), ``task_params`` and
   ``module_versions``. A run that fails has therefore logged its parameters, and
   ``Task.restore(unique_id)`` recreates it for debugging.
 - When ``run()`` succeeds: ``processing_time`` and ``task_log``, and ``module_versions`` again
@@ -28,9 +30,6 @@ They are ordinary targets: ``.pkl`` and ``.txt`` go through the format registry.
 depends on no format plugin, so a log file whose format is not installed is skipped (one
 debug-level line), and a log that cannot be written is a warning: the task keeps running, and
 keeps its success.
-
-gokart also writes ``log/random_seed/`` and seeds ``random``/``numpy`` at the start of every
-task (``fix_random_seed_methods``); that is not done here.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import luigi.task
@@ -49,6 +49,7 @@ from gokart_core.plugin.manager import Plugins, get_plugins
 from gokart_core.target import storage
 from gokart_core.target.format import FormatContext
 from gokart_core.target.target import TargetOnKart, make_target
+from gokart_core.task import random_seed
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -66,6 +67,7 @@ LOG_FILES: dict[str, str] = {
     "task_params": ".pkl",
     "module_versions": ".txt",
     "task_log": ".pkl",
+    "random_seed": ".pkl",
 }
 
 
@@ -154,12 +156,15 @@ _LOGGED_VERSIONS = "_gokart_core_logged_module_versions"
 
 
 def dump_start_logs(task: TaskOnKart[Any]) -> None:
-    """Write ``task_params`` and ``module_versions`` of ``task``, which is about to run."""
+    """Seed ``task``'s random generators, then write ``random_seed``, ``task_params`` and
+    ``module_versions`` of ``task``, which is about to run."""
+    seeded = random_seed.fix_random_seed(task)
     versions = module_versions()
     task.__dict__[_LOGGED_VERSIONS] = versions
     _dump(
         task,
         {
+            "random_seed": seeded,
             "task_params": task.to_str_params(only_significant=True),
             "module_versions": versions,
         },
@@ -187,11 +192,24 @@ def log_failure(task: TaskOnKart[Any]) -> None:
 
 
 def _dump(task: TaskOnKart[Any], contents: dict[str, Any]) -> None:
-    for kind, target in log_targets(task, contents).items():
+    targets = log_targets(task, contents)
+
+    def write(kind: str) -> None:
+        target = targets[kind]
         try:
             target.dump(contents[kind])
         except Exception as exc:
             logger.warning("%s: cannot write its %s log %s: %s", task, kind, target.path(), exc)
+
+    first = next(iter(targets.values()), None)
+    if len(targets) < 2 or first is None or storage.is_local(first.fs):
+        for kind in targets:
+            write(kind)
+        return
+    # On an object store each file is a round trip (10-50 ms): sent at once, the logs of a
+    # task's start or success cost one, not three. Their order does not matter to anyone.
+    with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="gokart-logs") as pool:
+        list(pool.map(write, targets))
 
 
 def _target_path(target: Any) -> str:

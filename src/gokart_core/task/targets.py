@@ -41,10 +41,12 @@ def task_target(
     its format, filesystem and lock. Keyed by the plugins too: tests swap them.
     """
     plugins = get_plugins()
+    format_options = _with_task_options(task, relative_file_path, format, format_options)
     frozen = None if format_options is None else tuple(sorted(format_options.items()))
     try:
         key: Any = (plugins, relative_file_path, use_unique_id, format, frozen)
-        cached = task._targets.get(key)
+        # Without the cache of unique ids, the id (and so the path) may change between calls.
+        cached = task._targets.get(key) if task.cache_unique_id else None
     except TypeError:  # unhashable format options: made anew each time
         key, cached = None, None
     if cached is not None:
@@ -69,9 +71,25 @@ def task_target(
     # Ask for the lock now (it connects to nothing yet): a lock that cannot be had, such as
     # redis settings without gokart-redis, fails at scheduling, not after a long run().
     target.lock()
-    if key is not None:
+    if key is not None and task.cache_unique_id:
         task._targets[key] = target
     return target
+
+
+def _with_task_options(
+    task: TaskOnKart[Any],
+    path: str,
+    format: str | Format | None,
+    format_options: Mapping[str, Any] | None,
+) -> Mapping[str, Any] | None:
+    """``format_options`` with the task's own options of the format: ``store_index_in_feather``
+    for a ``.feather`` file (gokart's task parameter), unless the options say otherwise. Only a
+    value other than the format's default is added, so that other formats never see it."""
+    if task.store_index_in_feather or format not in (None, "feather"):
+        return format_options
+    if format is None and not path.lower().endswith(".feather"):
+        return format_options
+    return {"store_index_in_feather": False, **(format_options or {})}
 
 
 def model_target(

@@ -16,7 +16,8 @@ from gokart_core.target.format import Format
 from gokart_core.target.target import TargetOnKart
 from gokart_core.task import complete, io, logs, lookup, targets, unique_id
 from gokart_core.task.basic_parameters import ExplicitBoolParameter, ServerParameter
-from gokart_core.task.kind import KartTask
+from gokart_core.task.gokart_options import GokartOptions
+from gokart_core.task.kind import PARAMS_CACHE, KartRegister, KartTask
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,11 +27,11 @@ U = TypeVar("U")  # the output type of an upstream task, in load()
 TaskT = TypeVar("TaskT", bound="TaskOnKart[Any]")
 
 
-class TaskOnKart(luigi.Task, KartTask, Generic[T]):
+class TaskOnKart(luigi.Task, KartTask, GokartOptions, Generic[T], metaclass=KartRegister):
     """Base class of gokart tasks. Subclass it, declare ``requires``/``output``/``run``, and use
     ``self.load()`` and ``self.dump()`` inside ``run``.
 
-    Every parameter here is insignificant: none of them changes a task's unique id.
+    No parameter here (or in :class:`GokartOptions`) is significant: none changes unique ids.
     """
 
     workspace_directory: str = luigi.Parameter(
@@ -93,10 +94,8 @@ class TaskOnKart(luigi.Task, KartTask, Generic[T]):
         self.task_log: dict[str, Any] = {}
         self._processing_time: float | None = None
         self._run_skipped = False  # run() found the outputs written by another worker
-        # luigi calls ``task.run()``; wrapping the bound method on the instance keeps the user's
-        # ``run`` untouched on the class. The run lock checks completeness once it holds the
-        # lock, which makes a check before it redundant (the scheduler has just found the task
-        # incomplete, so a check without the lock would rarely spare a lock round trip).
+        # The user's ``run`` stays untouched on the class; the run lock checks completeness
+        # once it holds the lock (a check before it would rarely spare a lock round trip).
         run = self.run
         if run_lock_wanted(self):
             run = with_run_lock(self, run)
@@ -118,10 +117,10 @@ class TaskOnKart(luigi.Task, KartTask, Generic[T]):
     def get_params(cls) -> list[tuple[str, Any]]:
         """luigi's ``get_params``, computed once per class: luigi scans ``dir(cls)`` on every
         call, several times per instantiation."""
-        cached = cls.__dict__.get("_gokart_params")
+        cached = cls.__dict__.get(PARAMS_CACHE)
         if cached is None:
             cached = tuple(super().get_params())
-            cls._gokart_params = cached  # read back from this class's own __dict__ only
+            setattr(cls, PARAMS_CACHE, cached)  # read back from this class's own __dict__ only
         return list(cached)
 
     @classmethod
@@ -143,7 +142,9 @@ class TaskOnKart(luigi.Task, KartTask, Generic[T]):
 
     def make_unique_id(self) -> str:
         """The hash that names this task's outputs (see :mod:`gokart_core.task.unique_id`);
-        computed once per instance."""
+        computed once per instance, unless ``cache_unique_id=False``: then on every call."""
+        if not self.cache_unique_id:
+            return self._make_hash_id()
         if self.task_unique_id is None:
             unique_id.compute_unique_ids(self)
         assert self.task_unique_id is not None
