@@ -4,6 +4,7 @@
 Importing this package loads no plugin: the plugin manager is built on first use.
 """
 
+import gokart_core.build  # noqa: F401 - the module gokart.build first; the name: the function
 from gokart_core.errors import (
     DumpError,
     FormatRegistrationError,

@@ -4,6 +4,7 @@ them (``delete_local_unnecessary_outputs``, ``gokart.testing``, ``gokart.tree.ta
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -244,3 +245,25 @@ def test_main_py_module_task_as_the_readme_writes_it(tmp_path: Path, task: str, 
         timeout=120,
     )
     assert missing.returncode == 2 and f"No task {module}.NoSuchTask" in missing.stderr
+
+
+def test_build_task_dump_config(
+    tmp_path: Path, set_config: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """gokart's ``build(task, task_dump_config=...)``: the tree or table, printed (logged) or
+    dumped under ``log/task_info/`` of the ``[TaskOnKart]`` workspace, before the build."""
+    from gokart_core.build import TaskDumpConfig, TaskDumpMode, TaskDumpOutputType
+
+    ws = tmp_path / "shared"
+    set_config("TaskOnKart", "workspace_directory", str(ws))
+    root = KeptRoot(n=8, workspace_directory=str(tmp_path / "ws"))
+    tree = TaskDumpConfig(TaskDumpMode.TREE, TaskDumpOutputType.PRINT)
+    caplog.set_level("INFO", logger="gokart_core.runner.task_dump")
+    gokart.build(root, task_dump_config=tree, log_level=logging.INFO)
+    assert "KeptRoot" in caplog.text and "(PENDING)" in caplog.text  # before it ran
+    table = TaskDumpConfig(TaskDumpMode.TABLE, TaskDumpOutputType.DUMP)
+    gokart.build(root, task_dump_config=table)
+    (dumped,) = (ws / "log" / "task_info").glob("KeptRoot_*.pkl")
+    assert sorted(pd.read_pickle(dumped)["name"]) == ["Kept", "KeptRoot"]
+    with pytest.raises(ValueError, match="Unsupported TaskDumpConfig"):
+        gokart.build(root, task_dump_config=TaskDumpConfig(mode=TaskDumpMode.TREE))

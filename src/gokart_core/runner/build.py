@@ -22,6 +22,7 @@ from gokart_core.errors import ProcessLocalStorageError
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.runner import outcome, scheduler
 from gokart_core.runner.progress import build_progress
+from gokart_core.runner.task_dump import TaskDumpConfig, process_task_info
 from gokart_core.target import storage
 from gokart_core.target.existence import existence_cache
 from gokart_core.task import TaskOnKart
@@ -103,6 +104,7 @@ def build(
     task_lock_exception_max_tries: int = 10,
     task_lock_exception_max_wait_seconds: int = 600,
     progress: bool | None = None,
+    task_dump_config: TaskDumpConfig | None = None,
     **env_params: Any,
 ) -> T: ...
 @overload
@@ -114,6 +116,7 @@ def build(
     task_lock_exception_max_tries: int = 10,
     task_lock_exception_max_wait_seconds: int = 600,
     progress: bool | None = None,
+    task_dump_config: TaskDumpConfig | None = None,
     **env_params: Any,
 ) -> list[Any]: ...
 def build(
@@ -124,6 +127,7 @@ def build(
     task_lock_exception_max_tries: int = 10,
     task_lock_exception_max_wait_seconds: int = 600,
     progress: bool | None = None,
+    task_dump_config: TaskDumpConfig | None = None,
     **env_params: Any,
 ) -> Any:
     """Build ``task`` (and what it requires) with a local scheduler; return its loaded output.
@@ -141,7 +145,8 @@ def build(
     ``progress``: a live line on stderr with the tasks done / total, the task running and the
     time elapsed. ``None`` follows ``GOKART_PROGRESS`` / ``[gokart_core] progress`` (true,
     false or auto), and auto shows it only when stderr is a terminal (see
-    :mod:`gokart_core.runner.progress`).
+    :mod:`gokart_core.runner.progress`). ``task_dump_config``: gokart's, see
+    :mod:`gokart_core.runner.task_dump`.
     """
     tasks = list(task) if isinstance(task, Sequence) else [task]
     if reset_register:
@@ -155,6 +160,8 @@ def build(
         _logger_levels(log_level),
         build_progress(progress) as progress_line,
     ):
+        for each in tasks:  # gokart's tree or table of the task, printed or dumped
+            process_task_info(each, task_dump_config)
         if progress_line is not None:
             env_params["worker_scheduler_factory"] = progress_line.observe(
                 env_params.get("worker_scheduler_factory")

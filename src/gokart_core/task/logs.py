@@ -49,7 +49,7 @@ from gokart_core.plugin.manager import Plugins, get_plugins
 from gokart_core.target import storage
 from gokart_core.target.format import FormatContext
 from gokart_core.target.target import TargetOnKart, make_target
-from gokart_core.task import random_seed
+from gokart_core.task import lookup, random_seed
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -206,8 +206,7 @@ def _dump(task: TaskOnKart[Any], contents: dict[str, Any]) -> None:
         for kind in targets:
             write(kind)
         return
-    # On an object store each file is a round trip (10-50 ms): sent at once, the logs of a
-    # task's start or success cost one, not three. Their order does not matter to anyone.
+    # On an object store each file is a round trip (10-50 ms): at once, they cost one.
     with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="gokart-logs") as pool:
         list(pool.map(write, targets))
 
@@ -282,7 +281,8 @@ def _configured_value(cls: type[TaskOnKart[Any]], name: str) -> Any:
     """The value an instance of ``cls`` would get for the insignificant parameter ``name`` when
     not passed explicitly, with the same precedence as ``TaskOnKart.__init__``."""
     shared: dict[str, Any] = {}
-    cls._apply_shared_config(shared)  # [TaskOnKart], unless the command line or own section say
+    # [TaskOnKart], unless the command line or own section say otherwise
+    lookup.apply_shared_config(cls, shared)
     if name in shared:
         return shared[name]
     param = dict(cls.get_params())[name]

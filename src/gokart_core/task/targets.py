@@ -8,6 +8,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gokart_core.file_processor import FileProcessor
 from gokart_core.locks.keys import make_lock_key
 from gokart_core.locks.settings import lock_settings
 from gokart_core.plugin.manager import get_plugins
@@ -32,7 +33,7 @@ def task_target(
     task: TaskOnKart[Any],
     relative_file_path: str,
     use_unique_id: bool,
-    format: str | Format | None,
+    format: str | Format | FileProcessor | None,
     format_options: Mapping[str, Any] | None,
 ) -> TargetOnKart:
     """The target at ``{workspace_directory}/{relative_file_path}``, made once per task.
@@ -41,6 +42,9 @@ def task_target(
     its format, filesystem and lock. Keyed by the plugins too: tests swap them.
     """
     plugins = get_plugins()
+    if isinstance(format, FileProcessor):  # gokart's processor: a format's name and options
+        format_options = {**format.format_options, **(format_options or {})}
+        format = format.format_name
     format_options = _with_task_options(task, relative_file_path, format, format_options)
     frozen = None if format_options is None else tuple(sorted(format_options.items()))
     try:

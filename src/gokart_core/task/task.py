@@ -136,10 +136,6 @@ class TaskOnKart(luigi.Task, KartTask, GokartOptions, Generic[T], metaclass=Kart
             return list(super().get_param_values(params, args, kwargs))
         return values
 
-    @classmethod
-    def _apply_shared_config(cls, kwargs: dict[str, Any]) -> None:
-        lookup.apply_shared_config(cls, kwargs)
-
     def make_unique_id(self) -> str:
         """The hash that names this task's outputs (see :mod:`gokart_core.task.unique_id`);
         computed once per instance, unless ``cache_unique_id=False``: then on every call."""
@@ -171,13 +167,14 @@ class TaskOnKart(luigi.Task, KartTask, GokartOptions, Generic[T], metaclass=Kart
         format: str | Format | None = None,
         *,
         format_options: Mapping[str, Any] | None = None,
+        processor: Any = None,
     ) -> TargetOnKart:
         """A target at ``{workspace_directory}/{relative_file_path}`` with ``_{unique_id}``
         inserted before the extension (gokart's naming). Without a path:
         ``{module path}/{ClassName}.pkl``. The format follows the extension unless ``format``
-        (a registered name or a Format instance) says otherwise."""
+        (a registered name, a Format instance, or gokart's ``processor``) says otherwise."""
         path = relative_file_path or targets.default_path(self, ".pkl")
-        return targets.task_target(self, path, use_unique_id, format, format_options)
+        return targets.task_target(self, path, use_unique_id, processor or format, format_options)
 
     def make_model_target(
         self,
