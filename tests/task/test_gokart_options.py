@@ -4,7 +4,10 @@ describes them: fixed random seeds, ``cache_unique_id``, ``store_index_in_feathe
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,8 @@ from gokart_core.plugin.manager import use_plugin_manager
 from gokart_core.task import random_seed
 from gokart_core.testing import builtins_only_plugin_manager
 
+from .. import compat_options
+
 
 class Draws(gokart.TaskOnKart[dict[str, Any]]):
     """Draws from both generators gokart seeds."""
@@ -37,13 +42,20 @@ def _seed_log(workspace: Path, task: gokart.TaskOnKart[Any]) -> Any:
     return pd.read_pickle(path)
 
 
+def _gokart_draw(seed: int) -> float:
+    """The first ``random.random()`` of a run under gokart: its write of the seed log draws
+    once from the seeded generator first (luigi's temporary file name)."""
+    generator = random.Random(seed)
+    generator.randrange(0, 10_000_000_000)
+    return generator.random()
+
+
 def test_random_seeds_follow_the_unique_id_and_are_logged(tmp_path: Path) -> None:
     task = Draws(workspace_directory=str(tmp_path))
     drawn = gokart.build(task)
     seed = int(task.make_unique_id(), 16) % (2**32 - 1)
-    random.seed(seed)
     np.random.seed(seed)
-    assert drawn == {"random": random.random(), "numpy": float(np.random.rand())}
+    assert drawn == {"random": _gokart_draw(seed), "numpy": float(np.random.rand())}
     assert _seed_log(tmp_path, task) == {
         "seed": seed,
         "seed_methods": ["random.seed", "numpy.random.seed"],
@@ -63,8 +75,7 @@ def test_a_fixed_seed_value_and_methods_that_do_not_import(tmp_path: Path) -> No
         fix_random_seed_methods=["random.seed", "no_such_module.seed", "random.no_such_seed"],
     )
     drawn = gokart.build(task)
-    random.seed(1234)
-    assert drawn["random"] == random.random()
+    assert drawn["random"] == _gokart_draw(1234)
     assert _seed_log(tmp_path, task) == {"seed": 1234, "seed_methods": ["random.seed"]}
 
 
@@ -220,3 +231,32 @@ def test_serializable_parameter_is_generic() -> None:
         parsed = parser.get_task_obj()
     assert (parsed.point.x, parsed.point.y) == (3, 4)
     assert parsed.make_unique_id() == Located(point=Point(3, 4)).make_unique_id()
+
+
+def test_the_options_do_what_gokart_does(tmp_path: Path) -> None:
+    """gokart 1.12.2 (PyPI) and gokart_core, each in a process of its own, build the same
+    pipelines: the same numbers drawn under the seeds, the same seed logs, the same files left
+    by ``delete_local_unnecessary_outputs``, the same values loaded with ``cache_unique_id``."""
+    reports = {}
+    for impl in ("gokart", "gokart_core"):
+        done = subprocess.run(
+            [sys.executable, compat_options.__file__, impl, str(tmp_path / impl)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        reports[impl] = json.loads(done.stdout.strip().splitlines()[-1])
+    ours, theirs = reports["gokart_core"], reports["gokart"]
+    assert ours["drawn"] == theirs["drawn"]
+    assert ours["seeds"] == theirs["seeds"] and len(ours["seeds"]) == 4
+    assert ours["kept"] == theirs["kept"]
+    assert len([f for f in ours["kept"] if not f.startswith("log")]) == 2  # n=2's outputs
+    assert (
+        ours["cached"]
+        == theirs["cached"]
+        == {
+            "True": ["original", "original"],
+            "False": ["original", "updated"],
+        }
+    )
