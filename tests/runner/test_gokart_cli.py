@@ -267,3 +267,14 @@ def test_build_task_dump_config(
     assert sorted(pd.read_pickle(dumped)["name"]) == ["Kept", "KeptRoot"]
     with pytest.raises(ValueError, match="Unsupported TaskDumpConfig"):
         gokart.build(root, task_dump_config=TaskDumpConfig(mode=TaskDumpMode.TREE))
+
+
+class NeedsParam(gokart.TaskOnKart[int]):
+    n: int = luigi.IntParameter()
+
+
+def test_a_missing_parameter_is_reported_by_luigi_as_before(tmp_path: Path) -> None:
+    """run()'s own look at the task (for --delete-unnecessary-output-files) leaves the errors
+    of making it to luigi's run: an exit code, not a traceback out of run()."""
+    code = run_cli("NeedsParam", "--local-scheduler", "--workspace-directory", str(tmp_path))
+    assert code == 4  # luigi's unhandled_exception, as without gokart-core's checks

@@ -84,7 +84,10 @@ def delete_or_continue(args: Sequence[str]) -> None:
     if any(arg in ("-h", "--help", "--help-all") for arg in args):
         return  # luigi prints the help
     with CmdlineParser.global_instance(list(args)) as parser:
-        task = parser.get_task_obj()
+        try:
+            task = parser.get_task_obj()
+        except Exception:  # a missing parameter, say: luigi's run reports it as it does
+            return
         if isinstance(task, TaskOnKart) and task.delete_unnecessary_output_files:
             delete_local_unnecessary_outputs(task)
             sys.exit(0)
