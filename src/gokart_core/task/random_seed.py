@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import random
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -52,22 +51,17 @@ def try_set_seed(methods: Iterable[str], seed: int) -> list[str]:
     return called
 
 
-#: What gokart's write of the seed log draws from ``random`` after seeding it: luigi names the
-#: temporary file of every write ``-luigi-tmp-%09d`` from ``random.randrange(0, 10**10)``.
-_GOKART_DRAWS_AFTER_SEEDING = 1
-
-
 def fix_random_seed(task: TaskOnKart[Any]) -> dict[str, Any]:
-    """Seed ``task``'s methods; what its ``random_seed`` log holds.
+    """Seed ``task``'s methods; what its ``random_seed`` log holds. Nothing draws from the
+    seeded generators before ``run()``: its first ``random.random()`` is the seed's first.
 
-    ``random`` is then advanced as gokart's own seed-log write advances it, so that ``run()``
-    draws the very numbers it draws under gokart (checked against gokart 1.12.2 in the tests).
+    (Under gokart, each log file written after the seeding draws once from ``random``: luigi
+    names its temporary file by ``random.randrange``. Which of gokart's three START handlers
+    run after the seeding depends on the order of a set of functions, which differs between
+    processes, so the numbers a gokart task draws are not reproducible from its seed alone.)
     """
     seed = seed_of(task)
-    called = try_set_seed(task.fix_random_seed_methods, seed)
-    for _ in range(_GOKART_DRAWS_AFTER_SEEDING):
-        random.randrange(0, 10_000_000_000)
-    return {"seed": seed, "seed_methods": called}
+    return {"seed": seed, "seed_methods": try_set_seed(task.fix_random_seed_methods, seed)}
 
 
 #: The modules of the seeding functions gokart calls by default.
