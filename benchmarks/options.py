@@ -13,7 +13,18 @@ from benchmarks.runner import ROOT
 
 HERE = ROOT / "benchmarks"
 FORMATS = ("pkl", "csv", "parquet", "feather")
-SCENARIOS = ("frame", "chain", "fanin", "uid", "deep", "lock", "s3", "parallel", "scaling")
+SCENARIOS = (
+    "frame",
+    "chain",
+    "fanin",
+    "uid",
+    "deep",
+    "lock",
+    "s3",
+    "parallel",
+    "scaling",
+    "report",
+)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -35,6 +46,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--s3-tasks",
         type=int,
         help="tasks (leaves + the root) of the graph whose S3 requests are counted [500]",
+    )
+    p.add_argument(
+        "--report-tasks", type=int, help="tasks of the fan-in whose run report is opened [1,000]"
     )
     parallel.add_arguments(p)
     scaling.add_arguments(p)
@@ -126,6 +140,7 @@ def _set_defaults(args: argparse.Namespace) -> None:
         "deep": 150 if quick else 1_000,
         "lock": 30 if quick else 200,
         "s3_tasks": 30 if quick else 500,
+        "report_tasks": 100 if quick else 1_000,
         "repeats": 1 if quick else 3,
     }
     for name, value in defaults.items():

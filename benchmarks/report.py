@@ -14,6 +14,7 @@ from benchmarks import (
     report_durable,
     report_frame,
     report_graphs,
+    report_page,
     s3_report,
     scaling_report,
 )
@@ -86,6 +87,8 @@ def render(
         out.extend(parallel_report.render(data["parallel"], targets))
     if "scaling" in data:
         out.extend(scaling_report.render(data["scaling"], targets))
+    if "report" in data:
+        out.extend(report_page.render(data["report"], targets))
     if targets:
         out.append(
             "## Targets (issue 8; issue 3's 1.05x; issue 4's lock; issue 12's workers; "

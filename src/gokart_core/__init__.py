@@ -8,6 +8,7 @@ import gokart_core.build  # noqa: F401 - the module gokart.build first; the name
 from gokart_core.errors import (
     DumpError,
     FormatRegistrationError,
+    GokartBuildError,
     GokartError,
     LoadError,
     LockError,
@@ -30,7 +31,7 @@ from gokart_core.info import make_tree_info, tree_info
 from gokart_core.locks.run_lock import RunWithLock
 from gokart_core.plugin.manager import get_plugin_manager, make_plugin_manager
 from gokart_core.plugin.markers import hookimpl, hookspec
-from gokart_core.runner.build import GokartBuildError, build
+from gokart_core.runner.build import build
 from gokart_core.runner.command_line import run
 from gokart_core.runner.config import add_config
 from gokart_core.runner.unnecessary_outputs import delete_local_unnecessary_outputs

@@ -3,7 +3,8 @@
 ``gokart_core.build`` itself is the function (``gokart_core/__init__`` imports this module
 first, then binds the name to the function, as gokart does)."""
 
-from gokart_core.runner.build import GokartBuildError, build
+from gokart_core.errors import GokartBuildError, HasLockedTaskException
+from gokart_core.runner.build import build
 from gokart_core.runner.task_dump import (
     TaskDumpConfig,
     TaskDumpMode,
@@ -13,6 +14,7 @@ from gokart_core.runner.task_dump import (
 
 __all__ = [
     "GokartBuildError",
+    "HasLockedTaskException",
     "TaskDumpConfig",
     "TaskDumpMode",
     "TaskDumpOutputType",

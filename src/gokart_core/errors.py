@@ -23,6 +23,27 @@ class UnsupportedObjectError(GokartError, TypeError):
     """The object cannot be stored in the target's format. Raised before any file is written."""
 
 
+class GokartBuildError(GokartError):
+    """A build did not finish. ``raised_exceptions`` maps task ids to what their runs raised."""
+
+    def __init__(
+        self, message: str, raised_exceptions: dict[str, list[BaseException]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.raised_exceptions: dict[str, list[BaseException]] = raised_exceptions or {}
+
+
+class HasLockedTaskException(GokartBuildError):
+    """A build failed only because other applications held the locks of its tasks, through
+    every retry (``task_lock_exception_max_tries`` / ``task_lock_exception_max_wait_seconds``):
+    gokart's name for it; a :class:`GokartBuildError` too."""
+
+
+class EmptyDumpError(GokartError, AssertionError, ValueError):
+    """``fail_on_empty_dump=True`` and the task dumped an empty DataFrame. gokart's name and
+    base (``AssertionError``); a ``ValueError`` too, as gokart-core raised before."""
+
+
 class DumpError(GokartError):
     """Writing a target failed; nothing was published at the target's path."""
 

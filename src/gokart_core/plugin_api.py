@@ -8,9 +8,12 @@ does both); a lock plugin answers ``gokart_make_target_lock`` and
 method is asked right before each output written under it is published, and a storage plugin's
 own atomic writer calls :func:`before_publish` right before it publishes, and may report its
 store's own leftovers to ``gokart-core clean`` as :class:`Leftover`; a format that stages files
-locally makes its folder with :func:`staging_folder`). Each hook is marked with
-:data:`hookimpl`; the contracts are in :mod:`gokart_core.plugin.spec`. A plugin imports nothing
-else from gokart-core: what is here is kept stable for plugins, the rest may move.
+locally makes its folder with :func:`staging_folder`); a store that keeps labels fits them with
+:func:`fit_metadata`. A plugin that reports on builds answers ``gokart_build_finished``, told a
+:class:`BuildSummary` of :class:`TaskSummary` (:func:`make_tree_info` prints a task's dependency
+tree). Each hook is marked with :data:`hookimpl`; the contracts are in
+:mod:`gokart_core.plugin.spec`. A plugin imports nothing else from gokart-core: what is here is
+kept stable for plugins, the rest may move.
 """
 
 from __future__ import annotations
@@ -24,17 +27,20 @@ from gokart_core.errors import (
     TaskLockException,
     UnsupportedObjectError,
 )
+from gokart_core.info import make_tree_info
 from gokart_core.locks.held import before_publish
 from gokart_core.locks.settings import LockSettings
 from gokart_core.plugin.markers import hookimpl
+from gokart_core.runner.summary import BuildSummary, TaskSummary
 from gokart_core.target.format import Format, FormatChoice, FormatContext
 from gokart_core.target.leftovers import Leftover, staging_folder
-from gokart_core.target.object_store import ObjectStore, commit_on_success
+from gokart_core.target.object_store import ObjectStore, commit_on_success, fit_metadata
 from gokart_core.target.registry import FormatRegistry
 from gokart_core.target.storage import atomic_write, is_local, merge_storage_options, thaw
 from gokart_core.task.basic_parameters import mask_url_password
 
 __all__ = [
+    "BuildSummary",
     "DumpError",
     "Format",
     "FormatChoice",
@@ -48,12 +54,15 @@ __all__ = [
     "ObjectStore",
     "PluginNotInstalledError",
     "TaskLockException",
+    "TaskSummary",
     "UnsupportedObjectError",
     "atomic_write",
     "before_publish",
     "commit_on_success",
+    "fit_metadata",
     "hookimpl",
     "is_local",
+    "make_tree_info",
     "mask_url_password",
     "merge_storage_options",
     "staging_folder",

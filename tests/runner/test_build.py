@@ -11,6 +11,7 @@ import luigi
 import pytest
 
 import gokart_core as gokart
+import gokart_core.errors
 
 
 class Leaf(gokart.TaskOnKart[Any]):
@@ -96,6 +97,7 @@ def test_redefined_task_class_does_not_make_lookups_ambiguous() -> None:
 PIPELINE = """
 import luigi
 import gokart_core as gokart
+import gokart_core.errors
 
 class Hello(gokart.TaskOnKart):
     name = luigi.Parameter(default="world")
@@ -281,3 +283,5 @@ def test_build_gives_up_on_locks_after_max_tries(plugins: Any, tmp_path: Path) -
         gokart.build(task, task_lock_exception_max_tries=1)
     (errors,) = info.value.raised_exceptions.values()
     assert isinstance(errors[0], gokart.TaskLockException)
+    # gokart's name for a build that only locks kept from finishing (gokart.errors)
+    assert isinstance(info.value, gokart_core.errors.HasLockedTaskException)

@@ -128,3 +128,16 @@ def root_task_name(args: list[str]) -> str | None:
         return None
     name = known.root_task
     return str(name) if name else None
+
+
+def scheduler_of(worker: Any) -> Any:
+    """The scheduler a finished build's worker talked to (local, or luigid's RPC client): asked
+    for the failures' explanations (its public ``fetch_error``) after the build."""
+    return worker._scheduler
+
+
+def root_task_of(worker: Any) -> Any:
+    """The first task the worker scheduled: the command line's root task (luigi's own choice of
+    the root in its summary), or None when it scheduled none."""
+    history = worker._add_task_history
+    return history[0][0] if history else None

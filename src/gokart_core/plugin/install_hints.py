@@ -20,6 +20,7 @@ REPOSITORY_PLUGINS = frozenset(
         "gokart-pickle",
         "gokart-redis",
         "gokart-s3",
+        "gokart-slack",
         "gokart-text",
         "gokart-xml",
         "gokart-zip",

@@ -120,10 +120,12 @@ class Plugins:
     def file_exists(self, fs: AbstractFileSystem, path: str) -> bool:
         return bool(self.pm.hook.gokart_file_exists(fs=fs, path=path))
 
-    def atomic_writer(self, fs: AbstractFileSystem, path: str) -> AbstractContextManager[IO[bytes]]:
+    def atomic_writer(
+        self, fs: AbstractFileSystem, path: str, metadata: Mapping[str, str] | None = None
+    ) -> AbstractContextManager[IO[bytes]]:
         return cast(
             "AbstractContextManager[IO[bytes]]",
-            self.pm.hook.gokart_atomic_writer(fs=fs, path=path),
+            self.pm.hook.gokart_atomic_writer(fs=fs, path=path, metadata=metadata or {}),
         )
 
     def find_leftovers(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
     from gokart_core.locks.settings import LockSettings
+    from gokart_core.runner.summary import BuildSummary
     from gokart_core.target.format import FormatChoice
     from gokart_core.target.leftovers import Leftover
     from gokart_core.target.registry import FormatRegistry
@@ -83,10 +84,17 @@ def gokart_file_exists(fs: AbstractFileSystem, path: str) -> bool | None:
 
 @hookspec(firstresult=True)
 def gokart_atomic_writer(
-    fs: AbstractFileSystem, path: str
+    fs: AbstractFileSystem, path: str, metadata: Mapping[str, str]
 ) -> AbstractContextManager[IO[bytes]] | None:
     """Return a context manager that opens ``path`` on ``fs`` for binary writing and publishes
     the file there only when the ``with`` block succeeds (firstresult).
+
+    ``metadata``: labels of the object, as strings (``task.dump(obj, custom_labels=...)`` with
+    gokart's labels of the task's parameters, see :mod:`gokart_core.task.labels`; empty for
+    other writes). A store with user metadata on its objects sets them on the published object,
+    within its own limits (:func:`~gokart_core.plugin_api.fit_metadata`; gokart-gcs: GCS object
+    metadata, gokart-s3: ``x-amz-meta-*``). Filesystems without (local disk, ``memory://``)
+    ignore them, as gokart ignores labels off GCS.
 
     A reader must never see a partly written file at ``path``, whatever happens to the writer:
     an exception in the block, SIGKILL, a full disk; a failed write leaves ``path`` as it was
@@ -162,4 +170,20 @@ def gokart_on_failure(task: TaskOnKart[Any], exception: BaseException) -> None:
     """Called when ``task.run()`` raised ``exception`` (collect-all).
 
     The exception is re-raised by luigi afterwards; an implementation must not swallow it.
+    """
+
+
+@hookspec
+def gokart_build_finished(summary: BuildSummary) -> None:
+    """Called once per ``build()`` or ``run()``, in the building process, after luigi's build
+    returned, whether it succeeded or not (collect-all).
+
+    ``summary`` is a :class:`~gokart_core.plugin_api.BuildSummary`: the root tasks, every task
+    scheduled with its status, family and significant parameters, each failure's exception and
+    traceback (also of tasks that ran in forked children with ``workers>1``), the wall time and
+    whether the build succeeded. It is collected only when some plugin implements this hook.
+    Called before ``build()`` raises its ``GokartBuildError`` or returns, and before ``run()``
+    exits. An implementation that raises is logged as a warning: it never fails the build nor
+    keeps the other implementations from being called. Keep it short (a notification, a
+    report): the build's caller waits for it.
     """

@@ -18,9 +18,16 @@ import luigi.task_register
 import luigi.worker
 
 from gokart_core import luigi_internals
-from gokart_core.errors import ProcessLocalStorageError
+from gokart_core.errors import (
+    GokartBuildError,
+    HasLockedTaskException,
+    ProcessLocalStorageError,
+)
 from gokart_core.plugin.manager import get_plugins
+from gokart_core.report.live import build_report
 from gokart_core.runner import outcome, scheduler
+from gokart_core.runner import summary as build_summary
+from gokart_core.runner.observe import observed
 from gokart_core.runner.progress import build_progress
 from gokart_core.runner.task_dump import TaskDumpConfig, process_task_info
 from gokart_core.target import storage
@@ -34,16 +41,6 @@ T = TypeVar("T")
 
 #: How often a build whose tasks another worker process runs looks again.
 _OTHERS_POLL_SECONDS = 0.5
-
-
-class GokartBuildError(Exception):
-    """A build did not finish. ``raised_exceptions`` maps task ids to what their runs raised."""
-
-    def __init__(
-        self, message: str, raised_exceptions: dict[str, list[BaseException]] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.raised_exceptions: dict[str, list[BaseException]] = raised_exceptions or {}
 
 
 @contextmanager
@@ -105,6 +102,7 @@ def build(
     task_lock_exception_max_wait_seconds: int = 600,
     progress: bool | None = None,
     task_dump_config: TaskDumpConfig | None = None,
+    report: str | None = None,
     **env_params: Any,
 ) -> T: ...
 @overload
@@ -117,6 +115,7 @@ def build(
     task_lock_exception_max_wait_seconds: int = 600,
     progress: bool | None = None,
     task_dump_config: TaskDumpConfig | None = None,
+    report: str | None = None,
     **env_params: Any,
 ) -> list[Any]: ...
 def build(
@@ -128,6 +127,7 @@ def build(
     task_lock_exception_max_wait_seconds: int = 600,
     progress: bool | None = None,
     task_dump_config: TaskDumpConfig | None = None,
+    report: str | None = None,
     **env_params: Any,
 ) -> Any:
     """Build ``task`` (and what it requires) with a local scheduler; return its loaded output.
@@ -146,8 +146,11 @@ def build(
     time elapsed. ``None`` follows ``GOKART_PROGRESS`` / ``[gokart_core] progress`` (true,
     false or auto), and auto shows it only when stderr is a terminal (see
     :mod:`gokart_core.runner.progress`). ``task_dump_config``: gokart's, see
-    :mod:`gokart_core.runner.task_dump`.
+    :mod:`gokart_core.runner.task_dump`. ``report="run.html"`` (a path or an fsspec URL): the
+    build's run report, one HTML page, written during the build and at its end
+    (:mod:`gokart_core.report`).
     """
+    started = time.monotonic()
     tasks = list(task) if isinstance(task, Sequence) else [task]
     if reset_register:
         _drop_redefined_task_classes()
@@ -159,13 +162,15 @@ def build(
         existence_cache.scope(),
         _logger_levels(log_level),
         build_progress(progress) as progress_line,
+        build_report(report, tasks) as run_report,
     ):
         for each in tasks:  # gokart's tree or table of the task, printed or dumped
             process_task_info(each, task_dump_config)
-        if progress_line is not None:
-            env_params["worker_scheduler_factory"] = progress_line.observe(
-                env_params.get("worker_scheduler_factory")
-            )
+        listeners = [x for x in (progress_line, run_report) if x is not None]
+        env_params["worker_scheduler_factory"] = observed(
+            env_params.get("worker_scheduler_factory"), listeners
+        )
+        collected: build_summary.BuildSummary | None = None
         for attempt in itertools.count(1):
             with _collect_failures() as raised:
                 result = luigi.build(
@@ -174,6 +179,7 @@ def build(
                     log_level=logging.getLevelName(log_level),
                     **env_params,
                 )
+            collected = build_summary.collect(result.worker, tasks, raised, started, collected)
             succeeded = outcome.succeeded(result)
             if succeeded or outcome.shared_graph(result, raised):
                 # With a scheduler that other worker processes share (luigid), luigi counts
@@ -196,7 +202,11 @@ def build(
                 time.sleep(wait)
                 continue
             message = outcome.failure_message(result, raised)
+            build_summary.notify(collected, success=False)  # the gokart_build_finished hook
+            if outcome.only_lock_failures(raised):  # gokart's exception for it
+                raise HasLockedTaskException(message, raised_exceptions=raised)
             raise GokartBuildError(message, raised_exceptions=raised)
+        build_summary.notify(collected, success=True)
         if not return_value:
             return None
         outputs = [load_shaped(t.output()) for t in tasks]

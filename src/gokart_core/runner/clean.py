@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from gokart_core.plugin.manager import get_plugins
+from gokart_core.report import command as report_command
 from gokart_core.target.leftovers import Leftover, find_staging_folders
 
 
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="JSON",
         help="filesystem options for the workspace, as a task's storage_options",
     )
+    report_command.parser(commands)  # gokart-core report: see gokart_core.report.command
     return parser
 
 
@@ -76,6 +78,8 @@ def find(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "report":
+        return report_command.main(args)
     found = find(args.workspace, args.older_than, args.temporary_directory, args.storage_options)
     failed = 0
     for leftover in found:

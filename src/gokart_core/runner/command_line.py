@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import luigi
 import luigi.cmdline
@@ -13,7 +15,10 @@ import luigi.configuration
 import luigi.task_register
 
 from gokart_core import luigi_internals
+from gokart_core.plugin.manager import get_plugins
+from gokart_core.report import live as run_report
 from gokart_core.runner import scheduler, unnecessary_outputs
+from gokart_core.runner import summary as build_summary
 from gokart_core.runner.run_info import run_info_or_continue
 from gokart_core.target.existence import existence_cache
 from gokart_core.testing.empty_data_frame import try_to_run_test_for_empty_data_frame
@@ -44,7 +49,11 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
     either then exits with 0 without running (see :mod:`gokart_core.runner.run_info`).
     ``--delete-unnecessary-output-files`` removes the workspace's files that the task's graph
     does not output, and exits with 0 (:mod:`gokart_core.runner.unnecessary_outputs`).
+    ``--report=run.html`` writes the build's run report (:mod:`gokart_core.report`).
     """
+    started = time.monotonic()
+    # The plugins first: their config classes ([SlackConfig], [gokart_s3]) take flags too.
+    get_plugins()
     args = list(sys.argv[1:] if cmdline_args is None else cmdline_args)
     if set_retcode:
         config = luigi.configuration.get_config()
@@ -55,6 +64,7 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
         try:
             # --tree-info-mode / --graph-output: write the tree or graph and exit instead.
             args = with_task_by_module_path(args)
+            args, report = run_report.split_report_flag(args)  # --report=run.html
             args = run_info_or_continue(args)
             try_to_run_test_for_empty_data_frame(args)  # --test-run-pandas: test, exit
             bad_value = luigi_internals.cmdline_parameter_error(args)
@@ -62,8 +72,16 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
                 print(f"error: {bad_value}", file=sys.stderr)
                 sys.exit(2)
             unnecessary_outputs.delete_or_continue(args)
-            with scheduler.on_the_command_line():
-                luigi.cmdline.luigi_run(args)
+            workers: list[Any] = []  # the build's worker: what it did, for the plugins
+            try:
+                with (
+                    scheduler.on_the_command_line(workers.append),
+                    run_report.on_the_command_line(report),
+                ):
+                    luigi.cmdline.luigi_run(args)
+            except SystemExit as exc:  # luigi's command line always exits
+                build_summary.notify_run(workers, started, exc.code, args)
+                raise
         except luigi.task_register.TaskClassException as exc:
             # An unknown or ambiguous task name is a usage error, not a crash: no traceback.
             print(f"error: {exc}", file=sys.stderr)

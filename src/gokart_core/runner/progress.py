@@ -22,16 +22,13 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 import luigi.configuration
 import luigi.interface
-from luigi.task_status import DONE, FAILED, RUNNING, UNKNOWN
-
-from gokart_core import luigi_internals
-from gokart_core.runner.observe import ObservedFactory
+from luigi.task_status import DONE, FAILED, PENDING, RUNNING, UNKNOWN
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -87,9 +84,9 @@ def progress_enabled(progress: bool | None, stream: TextIO) -> bool:
 
 
 class BuildProgress:
-    """The progress line of one build. ``observe(factory)`` gives the worker-scheduler factory
-    to hand to ``luigi.build``; ``start()``/``stop()`` draw the line and leave it, with the
-    final count, on the terminal."""
+    """The progress line of one build: a listener of the build's scheduler
+    (:mod:`gokart_core.runner.observe`); ``start()``/``stop()`` draw the line and leave it, with
+    the final count, on the terminal."""
 
     def __init__(self, stream: TextIO, interval: float = REDRAW_INTERVAL) -> None:
         self._stream = stream
@@ -112,11 +109,12 @@ class BuildProgress:
 
     # ------------------------------------------------------------------ observing the worker
 
-    def observe(self, factory: Any | None) -> ObservedFactory:
-        """Wrap a luigi worker-scheduler factory (``None``: luigi's default one)."""
-        return ObservedFactory(factory or luigi_internals.default_worker_scheduler_factory(), self)
+    def on_scheduler(self) -> None:
+        self.wrap_log_handlers()
 
-    def on_add_task(self, task_id: str | None, status: str | None, family: str | None) -> None:
+    def on_add_task(self, call: Mapping[str, Any]) -> None:
+        task_id, family = call.get("task_id"), call.get("family")
+        status = call.get("status", PENDING)
         if task_id is None or status is None or os.getpid() != self._pid:
             return
         with self._lock:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import luigi.configuration
 
+from gokart_core import luigi_internals
 from gokart_core.luigi_internals.scheduler import (
     Scheduler,
     WorkerSchedulerFactory,
@@ -56,11 +57,29 @@ def default_factory() -> Any:
 
 
 @contextlib.contextmanager
-def on_the_command_line() -> Iterator[None]:
+def on_the_command_line(on_worker: Callable[[Any], None] | None = None) -> Iterator[None]:
     """Inside the block, luigi's command line (which takes no factory) schedules locally with
-    the chosen scheduler."""
-    if not use_gokart_scheduler():
+    the chosen scheduler. ``on_worker`` is told each worker the command line makes (the
+    building process's, which records the build's outcome)."""
+    if on_worker is None and not use_gokart_scheduler():
         yield
         return
-    with as_luigi_default(WorkerSchedulerFactory):
+    base: Any = (
+        WorkerSchedulerFactory
+        if use_gokart_scheduler()
+        else type(luigi_internals.default_worker_scheduler_factory())
+    )
+    if on_worker is None:
+        with as_luigi_default(base):
+            yield
+        return
+    told = on_worker
+
+    class Recording(base):  # type: ignore[misc]
+        def create_worker(self, *args: Any, **kwargs: Any) -> Any:
+            worker = super().create_worker(*args, **kwargs)
+            told(worker)
+            return worker
+
+    with as_luigi_default(Recording):
         yield

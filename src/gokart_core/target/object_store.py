@@ -35,6 +35,9 @@ MakeFilesystem = Callable[[str, dict[str, Any]], "tuple[AbstractFileSystem, str]
 Publish = Callable[["AbstractFileSystem", str, Any], bool]
 #: Whether a file (not a folder) exists at a path: the store's cheaper answer than ``exists``.
 FileExists = Callable[["AbstractFileSystem", str], bool]
+#: The keyword arguments of ``fs.open`` that set an object's labels (``gokart_atomic_writer``'s
+#: ``metadata``) as the store's user metadata: ``{"metadata": ...}`` for gcsfs.
+MetadataOptions = Callable[[Mapping[str, str]], dict[str, Any]]
 
 
 def _url_to_fs(url: str, options: dict[str, Any]) -> tuple[AbstractFileSystem, str]:
@@ -58,6 +61,8 @@ class ObjectStore:
     publish: Publish | None = None
     #: The store's own ``gokart_file_exists``, when it has one.
     file_exists: FileExists | None = None
+    #: How labels become ``fs.open`` options; None: the store keeps no labels.
+    metadata_options: MetadataOptions | None = None
 
     def answers(self, url: str) -> bool:
         protocol = url.split("://", 1)[0].lower() if "://" in url else ""
@@ -79,12 +84,13 @@ class ObjectStore:
         return any(name in self.protocols for name in names)
 
     def atomic_writer(
-        self, fs: AbstractFileSystem, path: str
+        self, fs: AbstractFileSystem, path: str, metadata: Mapping[str, str] | None = None
     ) -> AbstractContextManager[IO[bytes]] | None:
         """``gokart_atomic_writer`` for a filesystem of this store, else None."""
         if not self.serves(fs):
             return None
-        return commit_on_success(fs, path, self.publish)
+        options = self.metadata_options(metadata) if metadata and self.metadata_options else {}
+        return commit_on_success(fs, path, self.publish, options)
 
     @hookimpl
     def gokart_get_filesystem(
@@ -100,20 +106,23 @@ class ObjectStore:
 
     @hookimpl
     def gokart_atomic_writer(
-        self, fs: AbstractFileSystem, path: str
+        self, fs: AbstractFileSystem, path: str, metadata: Mapping[str, str]
     ) -> AbstractContextManager[IO[bytes]] | None:
-        return self.atomic_writer(fs, path)
+        return self.atomic_writer(fs, path, metadata)
 
 
 @contextmanager
 def commit_on_success(
-    fs: AbstractFileSystem, path: str, publish: Publish | None = None
+    fs: AbstractFileSystem,
+    path: str,
+    publish: Publish | None = None,
+    open_options: Mapping[str, Any] | None = None,
 ) -> Iterator[IO[bytes]]:
     """``path`` opened as one of fsspec's transactional files: nothing is visible at ``path``
     until the ``with`` block succeeds and the file is committed; on failure it is discarded
     (a multipart or resumable upload is aborted: one left behind is invisible, but kept and
-    billed)."""
-    fp = fs.open(path, "wb", autocommit=False)
+    billed). ``open_options``: more keyword arguments of ``fs.open`` (the object's metadata)."""
+    fp = fs.open(path, "wb", autocommit=False, **(open_options or {}))
     try:
         yield fp
         before_publish()
@@ -132,4 +141,18 @@ def commit_on_success(
         raise
 
 
-__all__ = ["ObjectStore", "commit_on_success"]
+def fit_metadata(labels: Mapping[str, str], max_bytes: int) -> dict[str, str]:
+    """``labels`` within a store's limit of ``max_bytes`` (the UTF-8 bytes of every key and
+    value, summed): gokart's rule, dropping labels from the last one back until the rest fit,
+    so that the custom labels (first) outlive the task parameters' and the required outputs'."""
+    kept = dict(labels)
+
+    def size() -> int:
+        return sum(len(k.encode()) + len(v.encode()) for k, v in kept.items())
+
+    while kept and size() > max_bytes:
+        kept.pop(next(reversed(kept)))
+    return kept
+
+
+__all__ = ["ObjectStore", "commit_on_success", "fit_metadata"]

@@ -59,10 +59,13 @@ def temporary_name(path: str) -> str:
     return posixpath.join(head, f".{tail[:200]}.{secrets.token_hex(6)}.tmp")
 
 
-def atomic_write(fs: AbstractFileSystem, path: str) -> AbstractContextManager[IO[bytes]]:
+def atomic_write(
+    fs: AbstractFileSystem, path: str, metadata: Mapping[str, str] | None = None
+) -> AbstractContextManager[IO[bytes]]:
     """Open ``path`` for binary writing; publish it only if the ``with`` block succeeds (the
-    ``gokart_atomic_writer`` hook: a storage plugin's way, else :func:`default_atomic_write`)."""
-    return get_plugins().atomic_writer(fs, path)
+    ``gokart_atomic_writer`` hook: a storage plugin's way, else :func:`default_atomic_write`,
+    which ignores ``metadata``: the object's labels, for stores that keep them)."""
+    return get_plugins().atomic_writer(fs, path, metadata)
 
 
 @contextmanager

@@ -138,8 +138,16 @@ class TargetOnKart(luigi.Target):
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
 
-    def dump(self, obj: Any, *, overwrite: bool = True, lock: bool = True) -> bool:
-        """Write ``obj``; return whether it was written.
+    def dump(
+        self,
+        obj: Any,
+        *,
+        overwrite: bool = True,
+        lock: bool = True,
+        metadata: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Write ``obj``; return whether it was written. ``metadata``: the object's labels
+        (set by stores that keep them, see ``gokart_atomic_writer``).
 
         ``overwrite=False`` keeps an existing file when the target is locked: the check and the
         write happen under one lock, so of two applications dumping the same output the second
@@ -161,7 +169,7 @@ class TargetOnKart(luigi.Target):
             try:
                 compression = self.context.compression
                 with (
-                    storage.atomic_write(fs, fs_path) as raw,
+                    storage.atomic_write(fs, fs_path, metadata) as raw,
                     storage.compressed(raw, compression, "wb") as fp,
                 ):
                     # The temporary file, by name: local atomic writes open it so.

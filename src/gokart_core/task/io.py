@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import luigi.task
 
+from gokart_core.errors import EmptyDumpError
+from gokart_core.in_memory import InMemoryTarget
+from gokart_core.target import storage
 from gokart_core.target.target import TargetOnKart
+from gokart_core.task import labels
 from gokart_core.task.kind import KartTask
 from gokart_core.task.pandas_type_config import check_dump_types
 
@@ -95,14 +99,20 @@ def _concat_frames(data: Any, pd: Any) -> Any:
     return data
 
 
-def dump(task: TaskOnKart[Any], obj: Any, target: Any) -> None:
-    """``task.dump``: checks, then the atomic write to the output (or one key of it)."""
+def dump(
+    task: TaskOnKart[Any], obj: Any, target: Any, custom_labels: Mapping[Any, Any] | None = None
+) -> None:
+    """``task.dump``: checks, then the atomic write to the output (or one key of it), labelled
+    (:mod:`gokart_core.task.labels`) where the store keeps labels."""
     check_dump_types(task, obj)
     if task.fail_on_empty_dump and _is_empty_frame(obj):
-        raise ValueError(
+        raise EmptyDumpError(
             f"{type(task).__name__}: refusing to dump an empty DataFrame (fail_on_empty_dump=True)"
         )
     output = _output_target(task, target)
+    if isinstance(output, InMemoryTarget):  # gokart's: the object itself, kept in this process
+        output.dump(obj)
+        return
     if not isinstance(output, TargetOnKart):
         raise TypeError(
             f"{type(task).__name__}.dump: the target is {type(output).__name__}, not a single "
@@ -111,7 +121,10 @@ def dump(task: TaskOnKart[Any], obj: Any, target: Any) -> None:
     # Another application may have finished this output meanwhile: keep theirs. Inside the
     # task's own run lock that was checked when the lock was taken, and the run lock keeps
     # every other locked run out: one lock operation per task instead of two.
-    output.dump(obj, overwrite=False, lock=not task._in_run_lock)
+    # Labels only off local disk and memory (the only stores core knows keep none).
+    plain = storage.is_local(output.fs) or storage.is_process_local(output.fs)
+    metadata = None if plain else labels.dump_labels(task, custom_labels)
+    output.dump(obj, overwrite=False, lock=not task._in_run_lock, metadata=metadata)
 
 
 def _output_target(task: TaskOnKart[Any], target: Any) -> Any:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 U = TypeVar("U")  # the output type of an upstream task, in load()
 TaskT = TypeVar("TaskT", bound="TaskOnKart[Any]")
+#: ``dump``'s ``custom_labels``: gokart's labels of the dumped object (any keys and values).
+Labels = dict[Any, Any] | None
 
 
 class TaskOnKart(luigi.Task, KartTask, GokartOptions, Generic[T], metaclass=KartRegister):
@@ -238,13 +240,14 @@ class TaskOnKart(luigi.Task, KartTask, GokartOptions, Generic[T], metaclass=Kart
     # ``TaskOnKart[T]`` says what the output is: mypy rejects dumping anything else to it. A
     # keyed dump (one entry of a dict output) is Any, as in gokart.
     @overload
-    def dump(self, obj: T, target: None = None) -> None: ...
+    def dump(self, obj: T, target: None = None, custom_labels: Labels = None) -> None: ...
     @overload
-    def dump(self, obj: Any, target: str | TargetOnKart) -> None: ...
-    def dump(self, obj: Any, target: Any = None) -> None:
+    def dump(self, obj: Any, target: str | TargetOnKart, custom_labels: Labels = None) -> None: ...
+    def dump(self, obj: Any, target: Any = None, custom_labels: Labels = None) -> None:
         """Write ``obj`` to the output (or to ``output()[target]`` for a dict output). A
-        DataFrame is checked against the ``PandasTypeConfig`` of the task's namespace."""
-        io.dump(self, obj, target)
+        DataFrame is checked against the ``PandasTypeConfig`` of the task's namespace.
+        ``custom_labels``: gokart's labels of the object, see :mod:`gokart_core.task.labels`."""
+        io.dump(self, obj, target, custom_labels)
 
     @classmethod
     def restore(cls: type[TaskT], unique_id: str) -> TaskT:

@@ -23,7 +23,8 @@ import luigi.configuration
 import luigi.task
 from luigi.cmdline_parser import CmdlineParser
 
-from gokart_core.runner.build import GokartBuildError, build
+from gokart_core.errors import GokartBuildError
+from gokart_core.runner.build import build
 from gokart_core.task import TaskOnKart
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,9 @@ storage options, the second winning:
    ``--storage-options '{"token": "anon"}'``, or in ``[TaskOnKart]`` for every task).
 
 Writes publish on commit (``gokart_atomic_writer``): a failed dump aborts its upload and
-leaves nothing at the target's key.
+leaves nothing at the target's key. A task's dump sets gokart's labels
+(``self.dump(obj, custom_labels={...})`` and the task's parameters) as the object's metadata,
+in the upload itself, within GCS's 8 KiB as gokart fits them.
 
 Everything else (application default credentials, the metadata server on GCE) is gcsfs's and
 google-auth's usual lookup. Other protocols are left to the next implementation (core's
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import fsspec.core
 import luigi
 
-from gokart_core.plugin_api import ObjectStore, merge_storage_options, thaw
+from gokart_core.plugin_api import ObjectStore, fit_metadata, merge_storage_options, thaw
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -40,6 +42,8 @@ __all__ = [
 
 #: The URL protocols this plugin answers for.
 PROTOCOLS = ("gs", "gcs")
+#: GCS's limit of an object's custom metadata, keys and values (gokart's figure).
+MAX_METADATA_BYTES = 8 * 1024
 
 
 class gokart_gcs(luigi.Config):  # luigi names a config section after its class
@@ -103,8 +107,16 @@ def _make_filesystem(url: str, options: dict[str, Any]) -> tuple[AbstractFileSys
     return fs, path
 
 
+def _metadata_options(labels: Mapping[str, str]) -> dict[str, Any]:
+    """gcsfs's ``metadata``: the object's custom metadata, sent with the upload."""
+    return {"metadata": fit_metadata(labels, MAX_METADATA_BYTES)}
+
+
 _STORE = ObjectStore(
-    PROTOCOLS, options_from_config=storage_options_from_config, make_filesystem=_make_filesystem
+    PROTOCOLS,
+    options_from_config=storage_options_from_config,
+    make_filesystem=_make_filesystem,
+    metadata_options=_metadata_options,
 )
 
 

@@ -9,7 +9,9 @@ storage options, the second winning:
    ``--storage-options '{"anon": true}'``, or in ``[TaskOnKart]`` for every task).
 
 Writes publish on commit (``gokart_atomic_writer``): a failed dump aborts its upload and
-leaves nothing at the target's key.
+leaves nothing at the target's key. A task's dump sets gokart's labels
+(``self.dump(obj, custom_labels={...})`` and the task's parameters) as the object's user
+metadata (``x-amz-meta-*``), in the upload itself: see :func:`metadata_of_labels`.
 
 Everything else (credentials from the environment, ``~/.aws``, instance roles) is s3fs's and
 botocore's usual lookup. Other protocols are left to the next implementation (core's builtin:
@@ -18,12 +20,23 @@ botocore's usual lookup. Other protocols are left to the next implementation (co
 
 from __future__ import annotations
 
+import base64
+import logging
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import fsspec.core
 import luigi
 
-from gokart_core.plugin_api import Leftover, ObjectStore, hookimpl, merge_storage_options, thaw
+from gokart_core.plugin_api import (
+    Leftover,
+    ObjectStore,
+    fit_metadata,
+    hookimpl,
+    merge_storage_options,
+    thaw,
+)
 from gokart_s3 import _aiobotocore, _uploads
 
 if TYPE_CHECKING:
@@ -36,11 +49,18 @@ __all__ = [
     "gokart_get_filesystem",
     "gokart_s3",
     "merge_storage_options",
+    "metadata_of_labels",
     "storage_options_from_config",
 ]
 
 #: The URL protocols this plugin answers for.
 PROTOCOLS = ("s3", "s3a")
+#: S3's limit of an object's user metadata: the UTF-8 bytes of its keys and values, summed.
+MAX_METADATA_BYTES = 2 * 1024
+#: What an HTTP header name may hold (a key becomes the header ``x-amz-meta-{key}``).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+logger = logging.getLogger(__name__)
 
 
 class gokart_s3(luigi.Config):  # luigi names a config section after its class
@@ -150,12 +170,35 @@ def _file_exists(fs: Any, path: str) -> bool:
     return True
 
 
+def metadata_of_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """An object's labels as S3 user metadata. S3 keeps keys in lower case (they are HTTP
+    headers); a key that cannot be a header name is left out with a warning naming it; a value
+    that is not printable ASCII is sent as an RFC 2047 encoded word (``=?UTF-8?B?...?=``, as
+    S3 asks for such values); labels past S3's 2 KiB are dropped from the end, as gokart fits
+    GCS's 8 KiB."""
+    metadata: dict[str, str] = {}
+    for key, value in labels.items():
+        if not _HEADER_NAME.fullmatch(key):
+            logger.warning("label %r left out: S3 metadata keys must be HTTP header names", key)
+            continue
+        if not (value.isascii() and value.isprintable()):
+            value = f"=?UTF-8?B?{base64.b64encode(value.encode()).decode()}?="
+        metadata.setdefault(key.lower(), value)
+    return fit_metadata(metadata, MAX_METADATA_BYTES)
+
+
+def _metadata_options(labels: Mapping[str, str]) -> dict[str, Any]:
+    """s3fs's extra arguments of the upload's calls (PutObject, CreateMultipartUpload)."""
+    return {"Metadata": metadata_of_labels(labels)}
+
+
 _STORE = ObjectStore(
     PROTOCOLS,
     options_from_config=storage_options_from_config,
     make_filesystem=_make_filesystem,
     publish=_publish,
     file_exists=_file_exists,
+    metadata_options=_metadata_options,
 )
 
 

@@ -1,0 +1,14 @@
+"""The run report: one self-contained HTML page per build (issue 17).
+
+A build asked for one (``build(task, report="run.html")``, ``run --report=run.html``) records
+what its worker tells the scheduler (:mod:`.collect`, a listener of
+:mod:`gokart_core.runner.observe`), describes each task from its object (:mod:`.describe`:
+parameters that may be shown, outputs and their sizes, logs), turns that into the page's data
+(:mod:`.model`), lays the graph out with grandalf (:mod:`.layout`) and writes the page
+(:mod:`.page`), during the build at most once a second and once more at its end
+(:mod:`.live`). ``gokart-core report`` draws a task's report from its workspace without
+running anything (:mod:`.workspace`, :mod:`.command`).
+
+Nothing here is imported by ``import gokart_core`` or by a build without a report, and the
+layout library is imported only when a page is written.
+"""

@@ -1,0 +1,203 @@
+"""The report of a build: recorded while it runs, written at most once a second while it
+changes, and once more when the build ends, whatever the end (success, failure, an exception,
+``sys.exit`` from luigi's command line).
+
+The writes happen in a thread of the building process, never in the worker's calls (those
+only record, :mod:`.collect`), so a slow object store slows the report, not the build. Output
+sizes are asked once per task, when it is first seen complete; logs (``task_log``) are read at
+the end, for the tasks that ran. A page that cannot be written is a warning naming the path, at
+most once per build; the build goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import luigi
+
+from gokart_core import luigi_internals
+from gokart_core.luigi_internals.scheduler import as_luigi_default
+from gokart_core.report import describe, page
+from gokart_core.report.collect import RunCollector, TaskRecord
+from gokart_core.report.model import LayoutCache, TaskEntry, page_data
+from gokart_core.runner.observe import ObservedFactory
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two writes during a build, at least (more for graphs whose page takes
+#: longer than a tenth of a second to write).
+WRITE_INTERVAL = 1.0
+
+
+class LiveReport:
+    """The report of one build, to ``url``. A listener of the build's scheduler (through its
+    collector's methods)."""
+
+    def __init__(
+        self,
+        url: str,
+        roots: Sequence[luigi.Task] = (),
+        *,
+        storage_options: dict[str, Any] | None = None,
+        interval: float = WRITE_INTERVAL,
+    ) -> None:
+        self.url = url
+        self.collector = RunCollector()
+        self._roots = list(roots)
+        self._options = storage_options or {}
+        self._interval = interval
+        self._objects: dict[str, luigi.Task] = {}
+        self._details: dict[str, dict[str, Any]] = {}  # sized once the task is complete
+        self._layouts = LayoutCache()
+        self._written_version = -1
+        self._warned = False
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.writes = 0
+
+    # the listener interface (see gokart_core.runner.observe), handed to the collector
+    def on_scheduler(self) -> None:
+        self.collector.on_scheduler()
+
+    def on_add_task(self, call: Any) -> None:
+        self.collector.on_add_task(call)
+
+    def on_get_work(self, reply: Any) -> None:
+        self.collector.on_get_work(reply)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="gokart-report", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the periodic writes and write the final page."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.collector.finish()
+        self.write(final=True)
+
+    def _loop(self) -> None:
+        # At most once a second, and, for a large graph, spending at most a tenth of the time
+        # on writing: the writes share the interpreter with the worker.
+        wait = self._interval
+        while not self._stop.wait(wait):
+            if self.collector.version != self._written_version:
+                started = time.monotonic()
+                self.write(final=False)
+                wait = max(self._interval, 9 * (time.monotonic() - started))
+
+    def write(self, *, final: bool) -> None:
+        if os.getpid() != self.collector.pid:  # a forked child holding a copy: not its page
+            return
+        with self._write_lock:
+            version = self.collector.version
+            try:
+                text = page.render(self._data(final))
+                page.write(self.url, text, self._options)
+            except Exception as exc:
+                if not self._warned or final:
+                    logger.warning("cannot write the run report %s: %s", self.url, exc)
+                    self._warned = True
+                return
+            self._written_version = version
+            self.writes += 1
+
+    def _data(self, final: bool) -> dict[str, Any]:
+        records = self.collector.snapshot()
+        missing = {
+            r.task_id: (r.module, r.family, r.str_params)
+            for r in records
+            if r.task_id not in self._objects
+        }
+        if missing:
+            self._objects.update(describe.task_objects(self._roots, missing))
+        entries = [self._entry(r, final) for r in records]
+        title = ", ".join(str(t) for t in self._roots[:3]) or (
+            records[0].family if records else "build"
+        )
+        return page_data(
+            entries,
+            title=title,
+            started=self.collector.started,
+            finished=self.collector.finished,
+            source="build",
+            layouts=self._layouts,
+        )
+
+    def _entry(self, record: TaskRecord, final: bool) -> TaskEntry:
+        entry = TaskEntry(record)
+        task = self._objects.get(record.task_id)
+        if task is None:
+            return entry
+        complete = record.status == "DONE"
+        known = self._details.get(record.task_id)
+        if known is None or (complete and not known["sized"]):
+            try:
+                found = describe.details(task, sizes=complete)
+            except Exception as exc:  # a task that cannot describe itself is still drawn
+                logger.debug("cannot describe %s: %s", task, exc)
+                found = {"unique_id": "", "params": {}, "outputs": []}
+            found["sized"] = complete  # paths without sizes until it is done
+            known = self._details[record.task_id] = found
+        entry.unique_id, entry.params = known["unique_id"], known["params"]
+        entry.outputs = known["outputs"]
+        if final and record.ran and complete:
+            if "logged" not in known:
+                known["logged"] = describe.logged(task)
+            entry.processing_time, entry.task_log = known["logged"]
+        return entry
+
+
+@contextmanager
+def build_report(
+    url: str | None, roots: Sequence[luigi.Task] = (), **kwargs: Any
+) -> Iterator[LiveReport | None]:
+    """The report of one build to ``url`` (``None``: no report), written during the build and
+    at its end."""
+    if url is None:
+        yield None
+        return
+    report = LiveReport(str(url), roots, **kwargs)
+    report.start()
+    try:
+        yield report
+    finally:
+        report.stop()
+
+
+def split_report_flag(args: Sequence[str]) -> tuple[list[str], str | None]:
+    """Take ``--report=PATH`` (or ``--report PATH``) out of a command line; the rest, in order,
+    is luigi's."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--report", default=None)
+    known, rest = parser.parse_known_args(list(args))
+    return rest, known.report
+
+
+@contextmanager
+def on_the_command_line(url: str | None) -> Iterator[LiveReport | None]:
+    """Inside the block, builds started by luigi's command line (which takes no factory) are
+    observed by the report to ``url``; it is written when the block ends (``sys.exit`` too)."""
+    if url is None:
+        yield None
+        return
+    inner = luigi_internals.default_worker_scheduler_factory()  # the chosen scheduler's
+    with build_report(url) as report:
+        assert report is not None
+        listener = report
+
+        class Reporting(ObservedFactory):
+            def __init__(self) -> None:
+                super().__init__(inner, [listener])
+
+        with as_luigi_default(Reporting):
+            yield report

@@ -1,0 +1,1 @@
+from .browser import browser, page  # noqa: F401 - fixtures, found by pytest here

@@ -1,0 +1,186 @@
+"""``build(report=...)``, ``run --report=...`` and ``gokart-core report``: what the page holds,
+where it can be written, and when."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import luigi
+import pytest
+
+import gokart_core as gokart
+from gokart_core.report import page as report_page
+from gokart_core.runner import clean
+
+from . import pipeline
+
+
+def data_of(html: str) -> dict[str, Any]:
+    match = re.search(r'id="report-data">(.*?)</script>', html, re.S)
+    assert match is not None
+    found: dict[str, Any] = json.loads(match.group(1))
+    return found
+
+
+def _failing_build(workspace: str, report: str, workers: int = 1) -> None:
+    gokart.build(pipeline.RptSource(n=0, workspace_directory=workspace))
+    with pytest.raises(gokart.GokartBuildError):
+        gokart.build(pipeline.top(workspace), report=report, workers=workers)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_page_holds_states_totals_durations_sizes_and_logs(
+    tmp_path: Path, workers: int
+) -> None:
+    report = tmp_path / "run.html"
+    _failing_build(str(tmp_path / "ws"), str(report), workers)
+    data = data_of(report.read_text())
+    assert data["finished"] is True and data["source"] == "build"
+    assert data["totals"] == {
+        "cached": 1,
+        "ran": 8,
+        "failed": 1,
+        "blocked": 2,
+        "running": 0,
+        "pending": 0,
+    }
+    assert data["wall_time"] > 0
+    tasks = {t["id"]: t for t in data["tasks"]}
+    assert len(tasks) == 12
+    ran = [t for t in tasks.values() if t["state"] == "ran"]
+    assert all(t["duration"] is not None and t["duration"] >= 0 for t in ran)
+    assert all(o["size"] and o["size"] > 0 for t in ran for o in t["outputs"])
+    assert data["bytes_written"] == sum(o["size"] for t in ran for o in t["outputs"])
+    doubles = [t for t in ran if t["family"] == "RptDouble"]
+    assert sorted(t["task_log"]["doubled"] for t in doubles) == [0, 2, 4, 6]
+    (broken,) = [t for t in tasks.values() if t["state"] == "failed"]
+    assert "Traceback" in broken["error"] and pipeline.FAILURE in broken["error"]
+    sources = [t for t in tasks.values() if t["family"] == "RptSource"]
+    assert all(t["params"] == {"n": t["params"]["n"]} for t in sources)  # no secret
+
+
+def test_a_missing_folder_is_made_and_an_object_store_url_is_written(tmp_path: Path) -> None:
+    nested = tmp_path / "not" / "there" / "run.html"
+    gokart.build(
+        pipeline.RptDouble(n=1, workspace_directory=str(tmp_path / "ws")), report=str(nested)
+    )
+    assert data_of(nested.read_text())["totals"]["ran"] == 2
+    url = "memory://gokart-report-test/nested/run.html"
+    gokart.build(pipeline.RptDouble(n=1, workspace_directory=str(tmp_path / "ws")), report=url)
+    with fsspec.open(url, "rt") as fp:
+        assert data_of(fp.read())["totals"]["cached"] == 1
+    fs = fsspec.filesystem("memory")
+    assert [p for p in fs.find("/gokart-report-test") if p.endswith(".tmp")] == []
+
+
+def test_a_report_that_cannot_be_written_warns_and_the_build_builds(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    bad = str(blocker / "run.html")
+    with caplog.at_level(logging.WARNING, logger="gokart_core.report.live"):
+        value = gokart.build(
+            pipeline.RptDouble(n=3, workspace_directory=str(tmp_path / "ws")), report=bad
+        )
+    assert value == 6
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(bad in m for m in warnings), warnings
+
+
+class RptSlow(gokart.TaskOnKart[int]):
+    seconds = luigi.FloatParameter()
+
+    def requires(self) -> Any:
+        return pipeline.RptSource(n=9, workspace_directory=self.workspace_directory)
+
+    def run(self) -> None:
+        time.sleep(self.seconds)
+        self.dump(self.load())
+
+
+def test_the_page_is_written_during_the_build_at_most_once_a_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[tuple[float, dict[str, Any]]] = []
+    real_write = report_page.write
+
+    def spy(url: str, text: str, options: Any = None) -> None:
+        writes.append((time.monotonic(), data_of(text)))
+        real_write(url, text, options)
+
+    monkeypatch.setattr(report_page, "write", spy)
+    report = tmp_path / "run.html"
+    seen_running = threading.Event()
+
+    def watch() -> None:  # a reader reloading the page while the build runs
+        while not seen_running.is_set():
+            if report.exists() and '"state":"running"' in report.read_text():
+                seen_running.set()
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    gokart.build(RptSlow(seconds=3.0, workspace_directory=str(tmp_path / "ws")), report=str(report))
+    seen_running.set()
+    live = [d for _, d in writes if not d["finished"]]
+    assert live, "nothing was written during the build"
+    assert any(t["state"] == "running" for d in live for t in d["tasks"])
+    times = [t for t, _ in writes]
+    periodic = times[:-1]  # the last write is the build's end, whenever it comes
+    gaps = [b - a for a, b in itertools.pairwise(periodic)]
+    assert all(g >= 0.99 for g in gaps), gaps
+    assert len(writes) <= 6  # about 3 s of build: 3 periodic writes and the final one
+    assert writes[-1][1]["finished"] and writes[-1][1]["totals"]["ran"] == 2
+
+
+def test_run_writes_the_report_of_its_build(tmp_path: Path) -> None:
+    report = tmp_path / "cli.html"
+    workspace = str(tmp_path / "ws")
+    # --no-lock: luigi's pid lock takes a second run() of one process (test_run_cli's) for
+    # one already running (exit 10)
+    with pytest.raises(SystemExit) as exited:
+        gokart.run(
+            [
+                "RptDouble",
+                "--local-scheduler",
+                "--n",
+                "5",
+                "--workspace-directory",
+                workspace,
+                f"--report={report}",
+                "--no-lock",
+            ]
+        )
+    assert exited.value.code == 0
+    data = data_of(report.read_text())
+    assert data["totals"]["ran"] == 2
+    assert {t["family"] for t in data["tasks"]} == {"RptDouble", "RptSource"}
+
+
+def test_gokart_core_report_draws_from_the_workspace_without_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = str(tmp_path / "ws")
+    gokart.build(pipeline.RptSum(workspace_directory=workspace))
+    out = tmp_path / "from-workspace.html"
+    code = clean.main(
+        ["report", "--output", str(out), "RptTop", "--workspace-directory", workspace]
+    )
+    assert code == 0
+    data = data_of(out.read_text())
+    assert data["source"] == "workspace" and len(data["tasks"]) == 12
+    assert data["totals"]["cached"] == 5 and data["totals"]["pending"] == 7
+    summed = [t for t in data["tasks"] if t["family"] == "RptDouble" and t["state"] == "cached"]
+    assert summed and all(t["processing_time"] is not None for t in summed)
+    assert all("doubled" in t["task_log"] for t in summed)
+    assert "wrote" in capsys.readouterr().err
+    assert not list(Path(workspace).rglob("RptTop_*.pkl"))  # nothing ran

@@ -1,0 +1,194 @@
+"""The ``gokart_build_finished`` hook: one summary per ``build()`` / ``run()``, collected in the
+building process, complete with forked workers; an implementation that raises never fails a
+build."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import luigi
+import pytest
+
+import gokart_core as gokart
+from gokart_core.plugin.manager import Plugins
+from gokart_core.plugin_api import BuildSummary, hookimpl
+from gokart_core.runner import summary as build_summary
+
+
+class SummaryLeaf(gokart.TaskOnKart[int]):
+    n = luigi.IntParameter()
+
+    def run(self) -> None:
+        self.dump(self.n)
+
+
+class SummaryBoom(gokart.TaskOnKart[int]):
+    word = luigi.Parameter(default="kaboom")
+
+    def requires(self) -> Any:
+        return SummaryLeaf(n=1, workspace_directory=self.workspace_directory)
+
+    def run(self) -> None:
+        raise ValueError(f"row 3 is {self.word}")
+
+
+class SummaryRoot(gokart.TaskOnKart[int]):
+    def requires(self) -> Any:
+        ws = self.workspace_directory
+        return [
+            SummaryLeaf(n=2, workspace_directory=ws),
+            SummaryBoom(workspace_directory=ws),
+        ]
+
+    def run(self) -> None:
+        self.dump(0)
+
+
+class SummaryOk(gokart.TaskOnKart[int]):
+    def requires(self) -> Any:
+        return SummaryLeaf(n=5, workspace_directory=self.workspace_directory)
+
+    def run(self) -> None:
+        self.dump(self.load() + 1)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.summaries: list[BuildSummary] = []
+
+    @hookimpl
+    def gokart_build_finished(self, summary: BuildSummary) -> None:
+        self.summaries.append(summary)
+
+
+class Raising:
+    @hookimpl
+    def gokart_build_finished(self, summary: BuildSummary) -> None:
+        raise RuntimeError("the report server is down")
+
+
+@pytest.fixture
+def recorder(plugins: Plugins) -> Iterator[Recorder]:
+    found = Recorder()
+    plugins.pm.register(found)
+    yield found
+    plugins.pm.unregister(found)
+
+
+def _by_name(summary: BuildSummary) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for task in summary.tasks:
+        found.setdefault(task.name, []).append(task)
+    return found
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failed_build_is_summarised_once(
+    tmp_path: Path, recorder: Recorder, workers: int
+) -> None:
+    root = SummaryRoot(workspace_directory=str(tmp_path))
+    with pytest.raises(gokart.GokartBuildError):
+        gokart.build(root, workers=workers)
+    assert len(recorder.summaries) == 1
+    summary = recorder.summaries[0]
+    assert summary.success is False
+    assert summary.root_task_ids == (root.task_id,)
+    assert summary.root_task_names == ("SummaryRoot",)
+    assert summary.root_tasks == (root,)
+    assert summary.wall_seconds > 0
+    tasks = _by_name(summary)
+    assert {t.status for t in tasks["SummaryLeaf"]} == {"completed"}
+    assert sorted(t.params["n"] for t in tasks["SummaryLeaf"]) == ["1", "2"]
+    (boom,) = tasks["SummaryBoom"]
+    assert boom.status == "failed"
+    assert boom.params == {"word": "kaboom"}
+    assert boom.unique_id == SummaryBoom(workspace_directory=str(tmp_path)).make_unique_id()
+    assert boom.error == "ValueError: row 3 is kaboom"
+    # The traceback the task's process (a forked child with workers=2) sent the scheduler.
+    assert "Traceback" in boom.traceback
+    assert "raise ValueError" in boom.traceback
+    assert "ValueError: row 3 is kaboom" in boom.traceback
+    assert [t.status for t in tasks["SummaryRoot"]] == ["upstream_failure"]
+    assert summary.failed == (boom,)
+    assert {t.name for t in summary.succeeded} == {"SummaryLeaf"}
+
+
+def test_a_successful_build_and_a_second_one_with_everything_done(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
+    assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
+    first, second = recorder.summaries
+    assert first.success and second.success
+    assert {t.name: t.status for t in first.tasks} == {
+        "SummaryOk": "completed",
+        "SummaryLeaf": "completed",
+    }
+    assert [t.name for t in second.already_done] == ["SummaryOk"]
+    assert second.succeeded == ()
+
+
+def test_an_implementation_that_raises_is_a_warning(
+    tmp_path: Path, plugins: Plugins, recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    raising = Raising()
+    plugins.pm.register(raising, name="raising-report")
+    try:
+        with caplog.at_level(logging.WARNING, logger="gokart_core.runner.summary"):
+            assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
+    finally:
+        plugins.pm.unregister(raising)
+    assert len(recorder.summaries) == 1  # the other implementation was still told
+    (record,) = [r for r in caplog.records if "gokart_build_finished" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert "raising-report" in record.getMessage()
+    assert "RuntimeError: the report server is down" in record.getMessage()
+
+
+def test_nothing_is_collected_without_a_listener(tmp_path: Path) -> None:
+    assert not build_summary.listening()
+    assert gokart.build(SummaryLeaf(n=9, workspace_directory=str(tmp_path))) == 9
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_run_on_the_command_line_tells_the_hook(
+    tmp_path: Path, recorder: Recorder, workers: str
+) -> None:
+    # --no-lock: luigi's pid lock takes a command line once per process.
+    args = ["SummaryRoot", "--local-scheduler", "--no-lock", "--workers", workers]
+    args += ["--workspace-directory", str(tmp_path)]
+    with pytest.raises(SystemExit) as exited:
+        gokart.run(args)
+    assert exited.value.code == 40
+    (summary,) = recorder.summaries
+    assert summary.success is False
+    assert summary.root_task_names == ("SummaryRoot",)
+    (boom,) = summary.failed
+    assert boom.name == "SummaryBoom"
+    assert boom.error == "ValueError: row 3 is kaboom"
+    assert {t.name for t in summary.succeeded} == {"SummaryLeaf"}
+
+    recorder.summaries.clear()
+    with pytest.raises(SystemExit) as exited:
+        gokart.run(
+            ["SummaryOk", "--local-scheduler", "--no-lock", "--workspace-directory", f"{tmp_path}"]
+        )
+    assert exited.value.code == 0
+    (summary,) = recorder.summaries
+    assert summary.success is True
+    assert {t.name for t in summary.succeeded} == {"SummaryOk", "SummaryLeaf"}
+
+
+def test_error_of_a_traceback_keeps_a_message_of_several_lines() -> None:
+    trace = (
+        "Runtime error:\nTraceback (most recent call last):\n"
+        '  File "x.py", line 3, in run\n    raise KeyError(1)\nKeyError: 1\n\n'
+        "During handling of the above exception, another exception occurred:\n\n"
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 5, in run\n    raise mod.Bad("a\\nb")\n    ^^^^^^^\n'
+        "mod.Bad: first line\n  second line\n"
+    )
+    assert build_summary.error_of(trace) == "mod.Bad: first line\n  second line"
