@@ -22,6 +22,7 @@ PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject
 #: that files written by gokart load in gokart-core and the other way round.
 TEST_TOOLS = [
     "pytest>=8",
+    "mypy",  # tests/gokart_docs/test_mypy_plugin.py runs the documented mypy plugin
     "hypothesis>=6.100",  # the fuzz suite of the formats (tests/fuzz)
     "pandas>=2",
     "numpy",

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from gokart_core.testing import servers
+
 from . import ROOT, SOURCES
 
 pytestmark = pytest.mark.slow
@@ -79,7 +81,9 @@ def _mypy() -> list[str]:
     typecheck = ROOT / ".nox" / "typecheck" / "bin" / "mypy"
     if typecheck.exists():
         return [str(typecheck)]
-    pytest.skip("no mypy: neither in this environment nor in .nox/typecheck (nox -s typecheck)")
+    servers.unavailable(  # CI fails, elsewhere a skip
+        "no mypy: neither in this environment nor in .nox/typecheck (pip install mypy)"
+    )
 
 
 @pytest.fixture(scope="module")
