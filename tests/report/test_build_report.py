@@ -17,6 +17,7 @@ import luigi
 import pytest
 
 import gokart_core as gokart
+from gokart_core.in_memory.target import make_in_memory_target
 from gokart_core.report import page as report_page
 from gokart_core.runner import clean
 
@@ -137,8 +138,10 @@ def test_the_page_is_written_during_the_build_at_most_once_a_second(
     times = [t for t, _ in writes]
     periodic = times[:-1]  # the last write is the build's end, whenever it comes
     gaps = [b - a for a, b in itertools.pairwise(periodic)]
-    assert all(g >= 0.99 for g in gaps), gaps
-    assert len(writes) <= 6  # about 3 s of build: 3 periodic writes and the final one
+    # At most once a second (the spy's clock reads after rendering: a little jitter)...
+    assert all(g >= 0.9 for g in gaps), gaps
+    # ... so no more writes than seconds the build took, however slow the machine is today.
+    assert len(periodic) <= int(times[-1] - times[0]) + 1, gaps
     assert writes[-1][1]["finished"] and writes[-1][1]["totals"]["ran"] == 2
 
 
@@ -184,3 +187,65 @@ def test_gokart_core_report_draws_from_the_workspace_without_running(
     assert all("doubled" in t["task_log"] for t in summed)
     assert "wrote" in capsys.readouterr().err
     assert not list(Path(workspace).rglob("RptTop_*.pkl"))  # nothing ran
+
+
+def test_no_secret_of_a_root_task_reaches_the_page(tmp_path: Path) -> None:
+    """The title too: luigi's repr of a task has its private parameters."""
+    workspace = str(tmp_path / "ws")
+    root = pipeline.RptSource(n=4, workspace_directory=workspace)
+    assert pipeline.SECRET_PASSWORD in repr(root)  # what a title from str(task) would show
+    built = tmp_path / "built.html"
+    gokart.build(root, report=str(built))
+    drawn = tmp_path / "drawn.html"
+    args = ["report", "--output", str(drawn), "RptSource", "--n", "4"]
+    assert clean.main([*args, "--workspace-directory", workspace]) == 0
+    for page in (built, drawn):
+        html = page.read_text()
+        assert data_of(html)["title"].startswith("RptSource(")
+        assert pipeline.SECRET_PASSWORD not in html and pipeline.SECRET_TOKEN not in html
+
+
+class RptWithReportParameter(gokart.TaskOnKart[str]):
+    """A task of its own with a parameter named ``report``."""
+
+    report = luigi.Parameter(default="none")
+
+    def run(self) -> None:
+        self.dump(self.report)
+
+
+def test_a_task_parameter_named_report_stays_the_task_s(tmp_path: Path) -> None:
+    workspace = str(tmp_path / "ws")
+    page = tmp_path / "run.html"
+    common = ["--local-scheduler", "--no-lock", "--workspace-directory", workspace]
+    with pytest.raises(SystemExit) as exited:
+        gokart.run(["RptWithReportParameter", "--report", "quarterly", *common])
+    assert exited.value.code == 0
+    built = RptWithReportParameter(report="quarterly", workspace_directory=workspace).output()
+    assert built.exists() and built.load() == "quarterly"
+    assert not page.exists() and not list(tmp_path.glob("*.html"))
+    # Before the task's name it asks for the run report; after it, the task's parameter.
+    with pytest.raises(SystemExit) as exited:
+        gokart.run([f"--report={page}", "RptWithReportParameter", "--report", "annual", *common])
+    assert exited.value.code == 0
+    assert RptWithReportParameter(report="annual", workspace_directory=workspace).output().exists()
+    assert {t["family"] for t in data_of(page.read_text())["tasks"]} == {"RptWithReportParameter"}
+
+
+class RptInMemory(gokart.TaskOnKart[int]):
+    def output(self) -> Any:
+        return make_in_memory_target("rpt_in_memory_key")
+
+    def run(self) -> None:
+        self.dump(7)
+
+
+def test_an_in_memory_output_has_no_size_from_a_file_of_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rpt_in_memory_key").write_text("a file that only shares the key's name")
+    page = tmp_path / "run.html"
+    gokart.build(RptInMemory(workspace_directory=str(tmp_path / "ws")), report=str(page))
+    (task,) = data_of(page.read_text())["tasks"]
+    assert task["outputs"] == [{"path": "rpt_in_memory_key", "size": None}]

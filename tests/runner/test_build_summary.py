@@ -148,9 +148,103 @@ def test_an_implementation_that_raises_is_a_warning(
     assert "RuntimeError: the report server is down" in record.getMessage()
 
 
-def test_nothing_is_collected_without_a_listener(tmp_path: Path) -> None:
+def test_nothing_is_collected_without_a_listener(
+    tmp_path: Path, plugins: Plugins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    collected: list[Any] = []
+    real = build_summary._collect
+
+    def counted(*args: Any) -> Any:  # calls through: only counts
+        collected.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(build_summary, "_collect", counted)
     assert not build_summary.listening()
     assert gokart.build(SummaryLeaf(n=9, workspace_directory=str(tmp_path))) == 9
+    assert collected == []
+    recorder = Recorder()
+    plugins.pm.register(recorder)
+    try:
+        assert gokart.build(SummaryLeaf(n=9, workspace_directory=str(tmp_path))) == 9
+    finally:
+        plugins.pm.unregister(recorder)
+    assert len(collected) == 1 and len(recorder.summaries) == 1
+
+
+class SummaryBadRequires(gokart.TaskOnKart[int]):
+    def requires(self) -> Any:
+        raise RuntimeError("the catalogue is unreachable")
+
+    def run(self) -> None:
+        self.dump(1)
+
+
+class SummarySecret(gokart.TaskOnKart[int]):
+    day = luigi.Parameter(default="2024-01-01")
+    password = luigi.Parameter(visibility=luigi.parameter.ParameterVisibility.PRIVATE)
+    token = luigi.Parameter(
+        default="t0ken-x", visibility=luigi.parameter.ParameterVisibility.HIDDEN
+    )
+
+    def run(self) -> None:
+        self.dump(1)
+
+
+def test_a_task_whose_requires_raises_fails_the_build_as_usual(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    task = SummaryBadRequires(workspace_directory=str(tmp_path))
+    with pytest.raises(gokart.GokartBuildError):
+        gokart.build(task)
+    (summary,) = recorder.summaries
+    assert summary.success is False
+    (bad,) = summary.tasks
+    assert bad.status == "scheduling_error"
+    assert bad.unique_id is None  # it needs requires()
+
+
+def test_a_summary_that_cannot_be_collected_is_a_warning(
+    tmp_path: Path,
+    recorder: Recorder,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*args: Any) -> Any:  # a fault in the collection itself
+        raise KeyError("status")
+
+    monkeypatch.setattr(build_summary, "_collect", broken)
+    with caplog.at_level(logging.WARNING, logger="gokart_core.runner.summary"):
+        assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
+        with pytest.raises(gokart.GokartBuildError):
+            gokart.build(SummaryRoot(workspace_directory=str(tmp_path)))
+    assert recorder.summaries == []
+    warnings = [r.getMessage() for r in caplog.records if "no summary" in r.getMessage()]
+    assert len(warnings) == 2 and "KeyError" in warnings[0]
+
+
+def test_private_and_hidden_parameters_are_not_in_the_summary(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    task = SummarySecret(workspace_directory=str(tmp_path), password="hunter2-secret")
+    assert gokart.build(task) == 1
+    (summary,) = recorder.summaries
+    (only,) = summary.tasks
+    assert dict(only.params) == {"day": "2024-01-01"}
+    assert "hunter2" not in repr(summary) and "t0ken" not in repr(summary)
+
+
+def test_run_tells_a_failure_even_where_luigi_exits_with_0(
+    tmp_path: Path, recorder: Recorder, set_config: Any
+) -> None:
+    for name in ("task_failed", "not_run", "missing_data", "scheduling_error"):
+        set_config("retcode", name, "0")  # the user's luigi.cfg (luigi's own defaults)
+    args = ["SummaryRoot", "--local-scheduler", "--no-lock", "--workspace-directory", str(tmp_path)]
+    with pytest.raises(SystemExit) as exited:
+        gokart.run(args)
+    assert exited.value.code == 0
+    (summary,) = recorder.summaries
+    assert summary.success is False
+    assert [t.name for t in summary.failed] == ["SummaryBoom"]
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

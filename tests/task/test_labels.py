@@ -4,17 +4,20 @@ off GCS. (Set as object metadata: plugins/gokart-gcs and gokart-s3's tests, on t
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import luigi
+import pytest
 from gokart.gcs_obj_metadata_client import GCSObjectMetadataClient
 from gokart.required_task_output import RequiredTaskOutput
 
 import gokart_core as gokart
 from gokart_core.plugin.manager import Plugins
 from gokart_core.plugin_api import fit_metadata, hookimpl
-from gokart_core.task.labels import dump_labels
+from gokart_core.task.labels import LazyLabels, dump_labels
 
 
 class LabelLeft(gokart.TaskOnKart[int]):
@@ -97,3 +100,62 @@ def test_a_local_workspace_ignores_labels(tmp_path: Path, plugins: Plugins) -> N
         plugins.pm.unregister(seen)
     assert seen.metadata and all(m == {} for m in seen.metadata)  # none computed, none sent
     assert LabelRight(workspace_directory=str(tmp_path)).output()["a"].load() == 2
+
+
+class PlainLuigiDependency(luigi.Task):
+    """A luigi task: its target's ``path`` is a string, not a method."""
+
+    folder = luigi.Parameter()
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(f"{self.folder}/plain.txt")
+
+
+class OnPlainLuigi(gokart.TaskOnKart[int]):
+    def requires(self) -> Any:
+        return {"plain": PlainLuigiDependency(folder=self.workspace_directory)}
+
+
+def test_a_required_luigi_target_is_labelled_by_its_string_path(tmp_path: Path) -> None:
+    task = OnPlainLuigi(workspace_directory=str(tmp_path))
+    labels = dump_labels(task, None)
+    assert json.loads(labels["__required_task_outputs"]) == {
+        "plain": {
+            "__gokart_task_name": "PlainLuigiDependency",
+            "__gokart_output_path": f"{tmp_path}/plain.txt",
+        }
+    }
+
+
+class RequiresCounted(gokart.TaskOnKart[int]):
+    calls = 0
+    broken = luigi.BoolParameter(default=False)
+
+    def requires(self) -> Any:
+        type(self).calls += 1
+        if self.broken and type(self).calls > 1:  # luigi's own call passes; the labels' raises
+            raise RuntimeError("the catalogue is unreachable")
+        return []
+
+
+def test_labels_are_computed_only_when_a_store_reads_them(tmp_path: Path) -> None:
+    task = RequiresCounted(workspace_directory=str(tmp_path))
+    RequiresCounted.calls = 0
+    lazy = LazyLabels(task, {"owner": "data"})
+    assert RequiresCounted.calls == 0  # made, not read: a store that keeps no metadata
+    assert dict(lazy) == {"owner": "data", "broken": "False"}
+    assert RequiresCounted.calls == 1
+    assert lazy["owner"] == "data" and len(lazy) == 2
+    assert RequiresCounted.calls == 1  # once
+
+
+def test_labels_that_cannot_be_computed_are_a_warning_not_a_failed_dump(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    RequiresCounted.calls = 1
+    task = RequiresCounted(workspace_directory=str(tmp_path), broken=True)
+    with caplog.at_level(logging.WARNING, logger="gokart_core.task.labels"):
+        assert dict(LazyLabels(task, {"owner": "data"})) == {}
+    (record,) = caplog.records
+    assert "RequiresCounted" in record.getMessage()
+    assert "RuntimeError: the catalogue is unreachable" in record.getMessage()

@@ -85,3 +85,46 @@ def test_labels_of_a_multipart_upload_and_past_2_kib(s3: Any, luigi_config: Any)
         "b": "y" * 1000,
     }
     assert metadata_of(s3, S3LabelSource(size=6 << 20).output().path()) == {"size": str(6 << 20)}
+
+
+class PlainLuigiSource(luigi.Task):
+    """A plain luigi task beside the workspace: its target's ``path`` is a string."""
+
+    folder: str = luigi.Parameter()
+
+    def output(self) -> luigi.LocalTarget:
+        return luigi.LocalTarget(f"{self.folder}/plain.txt")
+
+    def run(self) -> None:
+        with self.output().open("w") as f:
+            f.write("plain")
+
+
+class OnPlainLuigi(gokart.TaskOnKart[str]):
+    folder: str = luigi.Parameter()
+
+    def requires(self) -> Any:
+        return PlainLuigiSource(folder=self.folder)
+
+    def output(self) -> Any:
+        return self.make_target("on_plain.pkl")
+
+    def run(self) -> None:
+        with self.input().open() as f:
+            self.dump(f.read())
+
+
+def test_a_dump_that_requires_a_plain_luigi_task_is_labelled_with_its_path(
+    s3: Any, luigi_config: Any, tmp_path: Any
+) -> None:
+    luigi_config.set("TaskOnKart", workspace_directory=f"s3://{BUCKET}/plain")
+    assert gokart.build(OnPlainLuigi(folder=str(tmp_path))) == "plain"
+    required = json.loads(
+        metadata_of(s3, OnPlainLuigi(folder=str(tmp_path)).output().path())[
+            "__required_task_outputs"
+        ]
+    )
+    assert required == {
+        "__gokart_task_name": "PlainLuigiSource",
+        "__gokart_output_path": f"{tmp_path}/plain.txt",
+    }

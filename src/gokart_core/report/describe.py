@@ -13,7 +13,7 @@ object store), once per output per report; a missing output has none.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import luigi
@@ -21,6 +21,7 @@ import luigi.task
 import luigi.task_register
 from luigi.parameter import ParameterVisibility
 
+from gokart_core.in_memory.target import InMemoryTarget
 from gokart_core.plugin.manager import get_plugins
 from gokart_core.task import TaskOnKart
 from gokart_core.task.logs import read_log
@@ -63,6 +64,17 @@ def shown_params(task: luigi.Task) -> dict[str, str]:
     return shown
 
 
+def title(roots: Sequence[luigi.Task], limit: int = 3) -> str:
+    """The page's title: the first ``limit`` root tasks as ``Family(name=value, ...)`` with
+    their shown parameters only (``str(task)`` is luigi's repr, which has every significant
+    parameter, private ones too)."""
+    parts = []
+    for task in roots[:limit]:
+        params = ", ".join(f"{k}={v}" for k, v in shown_params(task).items())
+        parts.append(f"{task.get_task_family()}({params})")
+    return ", ".join(parts)
+
+
 def output_files(task: luigi.Task, sizes: bool = True) -> list[dict[str, Any]]:
     """``[{"path": ..., "size": bytes or None}]`` of the task's outputs (no sizes asked
     without ``sizes``)."""
@@ -82,6 +94,8 @@ def output_files(task: luigi.Task, sizes: bool = True) -> list[dict[str, Any]]:
 
 
 def _size(target: Any, path: str) -> int | None:
+    if isinstance(target, InMemoryTarget):  # its "path" is a key in this process, no file
+        return None
     try:
         fs = getattr(target, "fs", None)
         fs_path = getattr(target, "fs_path", None)

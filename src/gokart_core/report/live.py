@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import luigi
+import luigi.task_register
 
 from gokart_core import luigi_internals
 from gokart_core.luigi_internals.scheduler import as_luigi_default
@@ -121,9 +122,7 @@ class LiveReport:
         if missing:
             self._objects.update(describe.task_objects(self._roots, missing))
         entries = [self._entry(r, final) for r in records]
-        title = ", ".join(str(t) for t in self._roots[:3]) or (
-            records[0].family if records else "build"
-        )
+        title = describe.title(self._roots) or (records[0].family if records else "build")
         return page_data(
             entries,
             title=title,
@@ -176,11 +175,31 @@ def build_report(
 
 def split_report_flag(args: Sequence[str]) -> tuple[list[str], str | None]:
     """Take ``--report=PATH`` (or ``--report PATH``) out of a command line; the rest, in order,
-    is luigi's."""
+    is luigi's. When the root task has a parameter of its own named ``report``, a ``--report``
+    after the task's name is the task's (luigi's rule: flags after the name are the task's),
+    and only one before the name asks for the run report."""
+    args = list(args)
+    known, rest = _report_parser().parse_known_args(args)
+    name = luigi_internals.root_task_name(rest)
+    if name is None or name not in args or not _has_report_parameter(name):
+        return rest, known.report
+    at = args.index(name)
+    known, head = _report_parser().parse_known_args(args[:at])
+    return head + args[at:], known.report
+
+
+def _report_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--report", default=None)
-    known, rest = parser.parse_known_args(list(args))
-    return rest, known.report
+    return parser
+
+
+def _has_report_parameter(name: str) -> bool:
+    try:
+        task_class = luigi.task_register.Register.get_task_cls(name)
+    except luigi.task_register.TaskClassException:  # luigi tells of an unknown task later
+        return False
+    return "report" in dict(task_class.get_params())
 
 
 @contextmanager

@@ -58,7 +58,11 @@ def workspace_page(root: luigi.Task) -> dict[str, Any]:
     with existence_cache.scope():
         entries = workspace_entries(root)
     return page_data(
-        entries, title=str(root), started=None, finished=time.time(), source="workspace"
+        entries,
+        title=describe.title([root]),
+        started=None,
+        finished=time.time(),
+        source="workspace",
     )
 
 

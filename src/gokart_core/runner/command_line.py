@@ -79,8 +79,8 @@ def run(cmdline_args: Sequence[str] | None = None, set_retcode: bool = True) -> 
                     run_report.on_the_command_line(report),
                 ):
                     luigi.cmdline.luigi_run(args)
-            except SystemExit as exc:  # luigi's command line always exits
-                build_summary.notify_run(workers, started, exc.code, args)
+            except SystemExit:  # luigi's command line always exits
+                build_summary.notify_run(workers, started, args)
                 raise
         except luigi.task_register.TaskClassException as exc:
             # An unknown or ambiguous task name is a usage error, not a crash: no traceback.

@@ -52,12 +52,14 @@ class TaskSummary:
     #: luigi's family (``namespace.ClassName``) and the class's own name.
     family: str
     name: str
-    #: The significant parameters, as strings (``to_str_params(only_significant=True)``).
+    #: The significant public parameters, as strings (``to_str_params(only_significant=True,
+    #: only_public=True)``): never a ``PRIVATE`` / ``HIDDEN`` one (a password).
     params: Mapping[str, str]
     #: One of :data:`STATUSES`: ``completed`` ran in this build, ``already_done`` was complete
     #: before it, ``failed`` raised in ``run()``.
     status: str
-    #: gokart's unique id of a ``TaskOnKart`` (None for other luigi tasks).
+    #: gokart's unique id of a ``TaskOnKart`` (None for other luigi tasks, and for a task whose
+    #: ``requires()`` raises).
     unique_id: str | None = None
     #: For a failed task: the exception as Python prints it (``ValueError: bad row 3``), and the
     #: whole traceback; empty otherwise.
@@ -139,14 +141,24 @@ def _task_summary(
         trace = _explanation(scheduler, task.task_id)
         errors = raised.get(task.task_id)
         error = exception_text(errors[-1]) if errors else error_of(trace)
+    try:  # public only: a summary is posted to chat rooms (luigi's task ids omit the rest too)
+        params = dict(task.to_str_params(only_significant=True, only_public=True))
+    except Exception as exc:  # a value its parameter cannot serialize
+        logger.debug("no parameters of %s in the summary: %s", task.task_id, exc)
+        params = {}
     make_unique_id = getattr(task, "make_unique_id", None)
+    try:  # calls requires(), which may be what failed (a scheduling error)
+        unique_id = make_unique_id() if callable(make_unique_id) else None
+    except Exception as exc:
+        logger.debug("no unique id of %s in the summary: %s", task.task_id, exc)
+        unique_id = None
     return TaskSummary(
         task_id=task.task_id,
         family=task.get_task_family(),
         name=type(task).__name__,
-        params=MappingProxyType(dict(task.to_str_params(only_significant=True))),
+        params=MappingProxyType(params),
         status=status,
-        unique_id=make_unique_id() if callable(make_unique_id) else None,
+        unique_id=unique_id,
         error=error,
         traceback=trace,
     )
@@ -162,9 +174,30 @@ def collect(
     """The summary of the build ``worker`` (of a finished ``luigi.build``) ran, or None when no
     plugin listens. ``roots``: the root tasks (None: the worker's first, the command line's).
     ``previous``: the same build's earlier attempt (``build()`` tries again after lock
-    failures), whose tasks keep what they did then unless this attempt did more."""
+    failures), whose tasks keep what they did then unless this attempt did more.
+
+    Never raises: a summary that cannot be collected is a warning, and the build's own result
+    (its exception, its exit code) stands."""
     if not listening():
         return None
+    try:
+        return _collect(worker, roots, raised, started, previous)
+    except Exception as exc:
+        logger.warning(
+            "no summary of the build for gokart_build_finished: collecting it raised %s: %s",
+            type(exc).__name__,
+            exc,
+        )
+        return previous
+
+
+def _collect(
+    worker: Any,
+    roots: Sequence[Any] | None,
+    raised: Mapping[str, Sequence[BaseException]],
+    started: float,
+    previous: BuildSummary | None,
+) -> BuildSummary:
     by_status = luigi_internals.summary_of(worker)
     scheduler = luigi_internals.scheduler_of(worker)
     found: dict[str, TaskSummary] = {}
@@ -208,11 +241,21 @@ def notify(summary: BuildSummary | None, success: bool) -> None:
             )
 
 
-def notify_run(workers: Sequence[Any], started: float, exit_code: Any, args: list[str]) -> None:
+def finished(summary: BuildSummary) -> bool:
+    """Whether the build ``summary`` tells of finished: nothing failed or could not be
+    scheduled, and every root task is complete."""
+    done = {t.task_id for t in summary.with_status("completed", "already_done")}
+    broken = summary.with_status("failed", "scheduling_error")
+    return not broken and all(task_id in done for task_id in summary.root_task_ids)
+
+
+def notify_run(workers: Sequence[Any], started: float, args: list[str]) -> None:
     """``run()``'s call of the hook: the summary of the command line's build (its last worker,
-    the one that ran the root task), a success when it exits with 0. Told with the command line
-    ``args`` in force, so that config classes read their flags (``--SlackConfig-channel``)."""
+    the one that ran the root task), a success when :func:`finished` (not from the exit code:
+    luigi's ``[retcode]`` settings may make a failed build exit with 0). Told with the command
+    line ``args`` in force, so that config classes read their flags (``--SlackConfig-channel``)."""
     if workers:
         collected = collect(workers[-1], None, {}, started)
-        with CmdlineParser.global_instance(args, allow_override=True):
-            notify(collected, success=exit_code in (0, None))
+        if collected is not None:
+            with CmdlineParser.global_instance(args, allow_override=True):
+                notify(collected, success=finished(collected))

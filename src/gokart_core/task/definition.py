@@ -33,6 +33,7 @@ from typing import Any
 
 import luigi
 
+from gokart_core import forksafe
 from gokart_core.errors import TaskDefinitionError
 
 #: Modules whose classes are framework, never the user's task code: their source may be absent
@@ -52,6 +53,16 @@ _FRAMEWORK_MODULES = (
 _class_sources: weakref.WeakKeyDictionary[type, str] = weakref.WeakKeyDictionary()
 _digests: weakref.WeakKeyDictionary[type, str] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    # Another thread of the parent (the run report's writer) may hold it at the fork: it would
+    # never be released in the child.
+    global _lock
+    _lock = threading.Lock()
+
+
+forksafe.at_fork_in_child(_new_lock_in_child)
 
 
 def unique_id_parts(task: Any, check_definition: bool) -> list[Any]:

@@ -123,7 +123,7 @@ def dump(
     # every other locked run out: one lock operation per task instead of two.
     # Labels only off local disk and memory (the only stores core knows keep none).
     plain = storage.is_local(output.fs) or storage.is_process_local(output.fs)
-    metadata = None if plain else labels.dump_labels(task, custom_labels)
+    metadata = None if plain else labels.LazyLabels(task, custom_labels)
     output.dump(obj, overwrite=False, lock=not task._in_run_lock, metadata=metadata)
 
 

@@ -15,13 +15,19 @@ Every ``task.dump`` on such a store labels the object as gokart does:
 A key seen earlier keeps its value (custom labels win over parameters), an empty value is left
 out, and the store drops labels from the end until they fit its size limit
 (:func:`~gokart_core.target.object_store.fit_metadata`).
+
+The labels are computed only when a store reads them (:class:`LazyLabels`): a third-party store
+that keeps no metadata costs nothing. A required output without a path (a luigi target of
+another kind) is labelled by its family alone; labels that cannot be computed at all (a
+``requires()`` that raises there) are a warning and the object goes without them: labels never
+fail a dump.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -42,7 +48,12 @@ def _required_outputs(requires: Any) -> Any:
             return {k: outputs(task, v) for k, v in items.items()}
         if isinstance(items, (list, tuple)):
             return [outputs(task, v) for v in items]
-        return {"__gokart_task_name": task.get_task_family(), "__gokart_output_path": items.path()}
+        label = {"__gokart_task_name": task.get_task_family()}
+        path = getattr(items, "path", None)  # TargetOnKart's is a method, luigi's a string
+        path = path() if callable(path) else path
+        if path is not None:
+            label["__gokart_output_path"] = str(path)
+        return label
 
     def tasks(items: Any) -> Any:
         if isinstance(items, Mapping):
@@ -71,3 +82,36 @@ def dump_labels(task: TaskOnKart[Any], custom_labels: Mapping[Any, Any] | None) 
             elif key not in labels:
                 labels[key] = value
     return labels
+
+
+class LazyLabels(Mapping[str, str]):
+    """:func:`dump_labels` of a task, computed on first use (by a store that keeps metadata);
+    when that raises, a warning and no labels."""
+
+    def __init__(self, task: TaskOnKart[Any], custom_labels: Mapping[Any, Any] | None) -> None:
+        self._task = task
+        self._custom_labels = custom_labels
+        self._labels: dict[str, str] | None = None
+
+    def _computed(self) -> dict[str, str]:
+        if self._labels is None:
+            try:
+                self._labels = dump_labels(self._task, self._custom_labels)
+            except Exception as exc:
+                logger.warning(
+                    "%s: its output goes without labels: computing them raised %s: %s",
+                    type(self._task).__name__,
+                    type(exc).__name__,
+                    exc,
+                )
+                self._labels = {}
+        return self._labels
+
+    def __getitem__(self, key: str) -> str:
+        return self._computed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._computed())
+
+    def __len__(self) -> int:
+        return len(self._computed())
