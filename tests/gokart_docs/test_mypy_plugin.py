@@ -6,10 +6,9 @@ gokart_core.mypy:plugin`` in a ``mypy.ini`` and ``plugins = ["gokart_core.mypy"]
 ``Foo(foo='1')`` is an error for ``foo``; ``self.load(self.str_task)`` of a
 ``TaskOnKart[str]`` parameter is inferred ``str`` (and ``int`` for the other); passing a
 ``TaskOnKart[str]`` task where ``TaskOnKart[int]`` is declared is the page's error.
-Differs on purpose: the plugin is luigi's (docs/migrating.md), which leaves a missing required
-parameter alone, as gokart's does unless ``disallow_missing_parameters``.
-xfail: ``[tool.gokart-mypy] disallow_missing_parameters = true`` (luigi's plugin reads no such
-option; ``gokart_core/mypy.py`` would need a plugin of its own).
+A missing parameter without a default is left alone (a value may come from the config), unless
+``[tool.gokart-mypy] disallow_missing_parameters = true``: then it is mypy's ``Missing named
+argument``, and a value that is not a boolean is an error naming the file.
 
 mypy is the test environment's if it has one, else the ``typecheck`` nox session's; without
 either the tests skip. One mypy cache for the module: the first run is the slow one (a cold
@@ -132,16 +131,26 @@ def test_pyproject_toml(tmp_path: Path, cache: Path) -> None:
     assert _check(tmp_path, cache, config, "pyproject.toml") == PAGE_RESULTS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="[tool.gokart-mypy] disallow_missing_parameters: luigi's plugin has no such option",
-)
 def test_disallow_missing_parameters(tmp_path: Path, cache: Path) -> None:
     config = (
         '[tool.mypy]\nplugins = ["gokart_core.mypy"]\n\n'
         "[tool.gokart-mypy]\ndisallow_missing_parameters = true\n"
     )
     found = _check(tmp_path, cache, config, "pyproject.toml")
-    assert any(
-        line.startswith("example.py:14: error: Missing") and '"bar"' in line for line in found
-    )
+    missing = [line for line in found if "Missing" in line]
+    assert missing == ['example.py:14: error: Missing named argument "bar" for "Foo"  [call-arg]']
+    assert sorted(set(found) - set(missing)) == sorted(PAGE_RESULTS)  # the rest as before
+    # Off again: the same cache, no error for it (the option is part of mypy's cache key).
+    config = config.replace("true", "false")
+    assert _check(tmp_path, cache, config, "pyproject.toml") == PAGE_RESULTS
+
+
+def test_disallow_missing_parameters_must_be_a_boolean(tmp_path: Path) -> None:
+    from gokart_core.mypy import read_options
+
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.gokart-mypy]\ndisallow_missing_parameters = "yes"\n')
+    with pytest.raises(ValueError, match=r"pyproject.toml.*must be true or false, not 'yes'"):
+        read_options(str(config))
+    assert read_options(None) == {"disallow_missing_parameters": False}
+    assert read_options(str(tmp_path / "mypy.ini")) == {"disallow_missing_parameters": False}
