@@ -155,3 +155,24 @@ def test_tests_mirror_the_layers() -> None:
     for layer in (layer for layer in LAYERS if layer != "testing"):
         folder = tests / layer
         assert any(folder.glob("test_*.py")), f"tests/{folder.name}/ has no tests"
+
+
+def _all_imports(path: Path) -> set[str]:
+    """Every gokart_core module ``path`` names in an import, inside functions too."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("gokart_core"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("gokart_core"):
+            found.add(str(node.module))
+    return found
+
+
+def test_the_report_layer_never_imports_the_runner() -> None:
+    """The runner builds and reports (it calls the report); the report draws pages and knows
+    nothing of builds: not even a function-level import."""
+    upward = {
+        _name(p): sorted(m for m in _all_imports(p) if m.startswith("gokart_core.runner"))
+        for p in _modules(CORE / "report")
+    }
+    assert {k: v for k, v in upward.items() if v} == {}

@@ -7,6 +7,8 @@ import itertools
 import json
 import logging
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 import gokart_core as gokart
 from gokart_core.in_memory.target import make_in_memory_target
 from gokart_core.report import page as report_page
-from gokart_core.runner import clean
+from gokart_core.runner import maintenance
 
 from . import pipeline
 
@@ -175,7 +177,7 @@ def test_gokart_core_report_draws_from_the_workspace_without_running(
     workspace = str(tmp_path / "ws")
     gokart.build(pipeline.RptSum(workspace_directory=workspace))
     out = tmp_path / "from-workspace.html"
-    code = clean.main(
+    code = maintenance.main(
         ["report", "--output", str(out), "RptTop", "--workspace-directory", workspace]
     )
     assert code == 0
@@ -198,7 +200,7 @@ def test_no_secret_of_a_root_task_reaches_the_page(tmp_path: Path) -> None:
     gokart.build(root, report=str(built))
     drawn = tmp_path / "drawn.html"
     args = ["report", "--output", str(drawn), "RptSource", "--n", "4"]
-    assert clean.main([*args, "--workspace-directory", workspace]) == 0
+    assert maintenance.main([*args, "--workspace-directory", workspace]) == 0
     for page in (built, drawn):
         html = page.read_text()
         assert data_of(html)["title"].startswith("RptSource(")
@@ -249,3 +251,17 @@ def test_an_in_memory_output_has_no_size_from_a_file_of_its_name(
     gokart.build(RptInMemory(workspace_directory=str(tmp_path / "ws")), report=str(page))
     (task,) = data_of(page.read_text())["tasks"]
     assert task["outputs"] == [{"path": "rpt_in_memory_key", "size": None}]
+
+
+def test_a_build_without_a_report_imports_nothing_of_it(tmp_path: Path) -> None:
+    code = (
+        "import sys, gokart_core as gokart\n"
+        "class Plain(gokart.TaskOnKart[int]):\n"
+        "    def run(self):\n"
+        "        self.dump(1)\n"
+        f"assert gokart.build(Plain(workspace_directory={str(tmp_path)!r})) == 1\n"
+        "print(sorted(m for m in sys.modules if m.startswith('gokart_core.report')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

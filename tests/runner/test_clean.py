@@ -36,7 +36,7 @@ def _hold(tmp_path: Path, target: Path, staging: Path) -> tuple[subprocess.Popen
 
 def _clean(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gokart_core.runner.clean", "clean", *args],
+        [sys.executable, "-m", "gokart_core.runner.maintenance", "clean", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,8 +7,10 @@ parameters that may be shown, outputs and their sizes, logs), turns that into th
 (:mod:`.model`), lays the graph out with grandalf (:mod:`.layout`) and writes the page
 (:mod:`.page`), during the build at most once a second and once more at its end
 (:mod:`.live`). ``gokart-core report`` draws a task's report from its workspace without
-running anything (:mod:`.workspace`, :mod:`.command`).
+running anything (:mod:`.workspace`; its command line is
+:mod:`gokart_core.runner.report_command`).
 
-Nothing here is imported by ``import gokart_core`` or by a build without a report, and the
-layout library is imported only when a page is written.
+Nothing here imports the runner layer (:mod:`gokart_core.runner.reporting` calls this), nothing
+here is imported by ``import gokart_core`` or by a build without a report, and the layout
+library is imported only when a page is written.
 """

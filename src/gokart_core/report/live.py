@@ -11,7 +11,6 @@ most once per build; the build goes on.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import threading
@@ -21,14 +20,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import luigi
-import luigi.task_register
 
-from gokart_core import luigi_internals
-from gokart_core.luigi_internals.scheduler import as_luigi_default
 from gokart_core.report import describe, page
 from gokart_core.report.collect import RunCollector, TaskRecord
 from gokart_core.report.model import LayoutCache, TaskEntry, page_data
-from gokart_core.runner.observe import ObservedFactory
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +59,7 @@ class LiveReport:
         self._thread: threading.Thread | None = None
         self.writes = 0
 
-    # the listener interface (see gokart_core.runner.observe), handed to the collector
+    # the scheduler listener's interface (gokart_core.runner.observe), handed to the collector
     def on_scheduler(self) -> None:
         self.collector.on_scheduler()
 
@@ -171,52 +166,3 @@ def build_report(
         yield report
     finally:
         report.stop()
-
-
-def split_report_flag(args: Sequence[str]) -> tuple[list[str], str | None]:
-    """Take ``--report=PATH`` (or ``--report PATH``) out of a command line; the rest, in order,
-    is luigi's. When the root task has a parameter of its own named ``report``, a ``--report``
-    after the task's name is the task's (luigi's rule: flags after the name are the task's),
-    and only one before the name asks for the run report."""
-    args = list(args)
-    known, rest = _report_parser().parse_known_args(args)
-    name = luigi_internals.root_task_name(rest)
-    if name is None or name not in args or not _has_report_parameter(name):
-        return rest, known.report
-    at = args.index(name)
-    known, head = _report_parser().parse_known_args(args[:at])
-    return head + args[at:], known.report
-
-
-def _report_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument("--report", default=None)
-    return parser
-
-
-def _has_report_parameter(name: str) -> bool:
-    try:
-        task_class = luigi.task_register.Register.get_task_cls(name)
-    except luigi.task_register.TaskClassException:  # luigi tells of an unknown task later
-        return False
-    return "report" in dict(task_class.get_params())
-
-
-@contextmanager
-def on_the_command_line(url: str | None) -> Iterator[LiveReport | None]:
-    """Inside the block, builds started by luigi's command line (which takes no factory) are
-    observed by the report to ``url``; it is written when the block ends (``sys.exit`` too)."""
-    if url is None:
-        yield None
-        return
-    inner = luigi_internals.default_worker_scheduler_factory()  # the chosen scheduler's
-    with build_report(url) as report:
-        assert report is not None
-        listener = report
-
-        class Reporting(ObservedFactory):
-            def __init__(self) -> None:
-                super().__init__(inner, [listener])
-
-        with as_luigi_default(Reporting):
-            yield report

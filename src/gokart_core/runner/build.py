@@ -24,11 +24,11 @@ from gokart_core.errors import (
     ProcessLocalStorageError,
 )
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.report.live import build_report
 from gokart_core.runner import outcome, scheduler
 from gokart_core.runner import summary as build_summary
 from gokart_core.runner.observe import observed
 from gokart_core.runner.progress import build_progress
+from gokart_core.runner.reporting import build_report
 from gokart_core.runner.task_dump import TaskDumpConfig, process_task_info
 from gokart_core.target import storage
 from gokart_core.target.existence import existence_cache

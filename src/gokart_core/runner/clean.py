@@ -19,15 +19,11 @@ import sys
 from collections.abc import Sequence
 
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.report import command as report_command
 from gokart_core.target.leftovers import Leftover, find_staging_folders
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="gokart-core", description="gokart-core's maintenance commands."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``clean`` subcommand to ``gokart-core``'s parser."""
     clean = commands.add_parser(
         "clean", help="list and remove what writers that died left in a workspace"
     )
@@ -57,8 +53,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="JSON",
         help="filesystem options for the workspace, as a task's storage_options",
     )
-    report_command.parser(commands)  # gokart-core report: see gokart_core.report.command
-    return parser
 
 
 def find(
@@ -76,10 +70,7 @@ def find(
     return found
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "report":
-        return report_command.main(args)
+def main(args: argparse.Namespace) -> int:
     found = find(args.workspace, args.older_than, args.temporary_directory, args.storage_options)
     failed = 0
     for leftover in found:
@@ -97,7 +88,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     verb = "found" if args.dry_run else "removed"
     print(f"{len(found) - failed} leftover(s) {verb} in {args.workspace}", file=sys.stderr)
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

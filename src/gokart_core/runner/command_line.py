@@ -16,7 +16,7 @@ import luigi.task_register
 
 from gokart_core import luigi_internals
 from gokart_core.plugin.manager import get_plugins
-from gokart_core.report import live as run_report
+from gokart_core.runner import reporting as run_report
 from gokart_core.runner import scheduler, unnecessary_outputs
 from gokart_core.runner import summary as build_summary
 from gokart_core.runner.run_info import run_info_or_continue

@@ -1,5 +1,5 @@
 """``gokart-core report [--output run.html] module.Task [--param value ...]``: the report of a
-task drawn from its workspace, without running anything (:mod:`.workspace`).
+task drawn from its workspace, without running anything (:mod:`gokart_core.report.workspace`).
 
 The task and its parameters are named as on ``run``'s command line (luigi's parser: the task's
 parameters, ``--Other-param`` for other classes, the luigi config); ``module.Task`` imports
@@ -11,14 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 
 from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core.report.workspace import write_workspace_report
+from gokart_core.runner.command_line import with_task_by_module_path
 
 
-def parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` subcommand to ``gokart-core``'s parser."""
     report = commands.add_parser(
         "report",
@@ -42,8 +42,6 @@ def parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def main(args: argparse.Namespace) -> int:
-    from gokart_core.runner.command_line import with_task_by_module_path
-
     luigi_args = with_task_by_module_path([args.task, *args.task_args])
     try:
         with CmdlineParser.global_instance(luigi_args) as cmdline:
@@ -57,10 +55,3 @@ def main(args: argparse.Namespace) -> int:
     totals = ", ".join(f"{n} {state}" for state, n in data["totals"].items() if n)
     print(f"wrote {args.output}: {len(data['tasks'])} tasks ({totals})", file=sys.stderr)
     return 0
-
-
-def run(argv: Sequence[str]) -> int:
-    """``gokart-core report ...`` alone (the arguments after ``report``)."""
-    top = argparse.ArgumentParser(prog="gokart-core")
-    parser(top.add_subparsers(dest="command", required=True))
-    return main(top.parse_args(["report", *argv]))
