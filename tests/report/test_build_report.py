@@ -21,6 +21,7 @@ import pytest
 import gokart_core as gokart
 from gokart_core.in_memory.target import make_in_memory_target
 from gokart_core.report import page as report_page
+from gokart_core.report.live import LiveReport
 from gokart_core.runner import maintenance
 
 from . import pipeline
@@ -265,3 +266,36 @@ def test_a_build_without_a_report_imports_nothing_of_it(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_write_that_hangs_never_hangs_the_end_of_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    hung, release = threading.Event(), threading.Event()
+
+    def hanging(url: str, text: str, options: Any = None) -> None:  # a store that stopped
+        hung.set()
+        release.wait(30)
+
+    monkeypatch.setattr(report_page, "write", hanging)
+    report = LiveReport(str(tmp_path / "run.html"), interval=0.05, stop_wait=0.5)
+    report.start()
+    try:
+        report.on_add_task({"task_id": "T_1", "family": "T", "status": "PENDING"})
+        assert hung.wait(10), "the periodic write never started"
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="gokart_core.report.live"):
+            report.stop()
+        assert time.monotonic() - started < 5
+        (record,) = [r for r in caplog.records if "has not finished" in r.getMessage()]
+        assert str(tmp_path / "run.html") in record.getMessage()
+    finally:
+        release.set()
+
+
+def test_the_logs_of_the_tasks_that_ran_are_read_at_the_end_several_at_a_time(tmp_path: Path) -> None:
+    report = tmp_path / "run.html"
+    gokart.build(pipeline.RptSum(workspace_directory=str(tmp_path / "ws")), report=str(report))
+    doubles = [t for t in data_of(report.read_text())["tasks"] if t["family"] == "RptDouble"]
+    assert sorted(t["task_log"]["doubled"] for t in doubles) == [0, 2]
+    assert all(t["processing_time"] is not None for t in doubles)

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,6 +31,11 @@ logger = logging.getLogger(__name__)
 #: Seconds between two writes during a build, at least (more for graphs whose page takes
 #: longer than a tenth of a second to write).
 WRITE_INTERVAL = 1.0
+#: Seconds the end of a build waits for a write under way (a slow or hung store) before it
+#: goes on without the final page.
+STOP_WAIT = 60.0
+#: Log files read at once at the end (each a GET on an object store).
+LOG_READERS = 16
 
 
 class LiveReport:
@@ -43,12 +49,15 @@ class LiveReport:
         *,
         storage_options: dict[str, Any] | None = None,
         interval: float = WRITE_INTERVAL,
+        stop_wait: float = STOP_WAIT,
     ) -> None:
         self.url = url
         self.collector = RunCollector()
         self._roots = list(roots)
         self._options = storage_options or {}
         self._interval = interval
+        self._stop_wait = stop_wait
+        self._logs: dict[str, tuple[float | None, dict[str, Any]]] = {}
         self._objects: dict[str, luigi.Task] = {}
         self._details: dict[str, dict[str, Any]] = {}  # sized once the task is complete
         self._layouts = LayoutCache()
@@ -77,7 +86,15 @@ class LiveReport:
         """Stop the periodic writes and write the final page."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(self._stop_wait)
+            if self._thread.is_alive():  # never hang the build on its report
+                logger.warning(
+                    "the run report %s: a write has not finished in %.0f s (a slow store?); "
+                    "the build ends without its final page",
+                    self.url,
+                    self._stop_wait,
+                )
+                return
         self.collector.finish()
         self.write(final=True)
 
@@ -116,6 +133,8 @@ class LiveReport:
         }
         if missing:
             self._objects.update(describe.task_objects(self._roots, missing))
+        if final:
+            self._read_logs(records)
         entries = [self._entry(r, final) for r in records]
         title = describe.title(self._roots) or (records[0].family if records else "build")
         return page_data(
@@ -126,6 +145,21 @@ class LiveReport:
             source="build",
             layouts=self._layouts,
         )
+
+    def _read_logs(self, records: Sequence[TaskRecord]) -> None:
+        """The logs of the tasks that ran, read once, at the end, several at a time."""
+        wanted = [
+            (r.task_id, self._objects[r.task_id])
+            for r in records
+            if r.ran and r.status == "DONE" and r.task_id in self._objects
+            if r.task_id not in self._logs
+        ]
+        if not wanted:
+            return
+        with ThreadPoolExecutor(min(LOG_READERS, len(wanted)), "gokart-report-logs") as pool:
+            read = pool.map(describe.logged, [task for _, task in wanted])
+            for (task_id, _), logged in zip(wanted, read):
+                self._logs[task_id] = logged
 
     def _entry(self, record: TaskRecord, final: bool) -> TaskEntry:
         entry = TaskEntry(record)
@@ -144,10 +178,8 @@ class LiveReport:
             known = self._details[record.task_id] = found
         entry.unique_id, entry.params = known["unique_id"], known["params"]
         entry.outputs = known["outputs"]
-        if final and record.ran and complete:
-            if "logged" not in known:
-                known["logged"] = describe.logged(task)
-            entry.processing_time, entry.task_log = known["logged"]
+        if final and record.task_id in self._logs:
+            entry.processing_time, entry.task_log = self._logs[record.task_id]
         return entry
 
 
