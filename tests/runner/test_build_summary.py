@@ -286,3 +286,32 @@ def test_error_of_a_traceback_keeps_a_message_of_several_lines() -> None:
         "mod.Bad: first line\n  second line\n"
     )
     assert build_summary.error_of(trace) == "mod.Bad: first line\n  second line"
+
+
+class Wrapping:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    @hookimpl(wrapper=True)
+    def gokart_build_finished(self, summary: BuildSummary) -> Any:
+        self.seen.append("before")
+        result = yield
+        self.seen.append("after")
+        return result
+
+
+def test_a_hook_wrapper_wraps_each_implementation(
+    tmp_path: Path, plugins: Plugins, recorder: Recorder
+) -> None:
+    wrapping, raising = Wrapping(), Raising()
+    plugins.pm.register(wrapping)
+    plugins.pm.register(raising, name="raising-report")
+    try:
+        assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
+    finally:
+        plugins.pm.unregister(wrapping)
+        plugins.pm.unregister(raising)
+    assert len(recorder.summaries) == 1
+    # Around each call: the raising one's first (registered last), whose exception the
+    # wrapper's yield re-raises, then the recorder's.
+    assert wrapping.seen == ["before", "before", "after"]

@@ -225,13 +225,19 @@ def _collect(
 
 def notify(summary: BuildSummary | None, success: bool) -> None:
     """Tell every ``gokart_build_finished`` implementation, each on its own: one that raises is
-    logged as a warning, and neither stops the others nor changes the build's result."""
+    logged as a warning, and neither stops the others nor changes the build's result. Each is
+    called through pluggy (``subset_hook_caller`` with the other implementations left out), so
+    hook wrappers wrap every call."""
     if summary is None:
         return
     summary = dataclasses.replace(summary, success=success)
-    for impl in reversed(get_plugins().pm.hook.gokart_build_finished.get_hookimpls()):
+    pm = get_plugins().pm
+    impls = pm.hook.gokart_build_finished.get_hookimpls()
+    callers = [i for i in impls if not (i.hookwrapper or i.wrapper)]
+    for impl in reversed(callers):  # pluggy's order: the last registered first
+        others = [i.plugin for i in callers if i is not impl]
         try:
-            impl.function(*[summary for _ in impl.argnames])
+            pm.subset_hook_caller("gokart_build_finished", remove_plugins=others)(summary=summary)
         except Exception as exc:
             logger.warning(
                 "gokart_build_finished of plugin %s raised %s: %s (the build's result stands)",
