@@ -293,7 +293,9 @@ def test_a_write_that_hangs_never_hangs_the_end_of_the_build(
         release.set()
 
 
-def test_the_logs_of_the_tasks_that_ran_are_read_at_the_end_several_at_a_time(tmp_path: Path) -> None:
+def test_the_logs_of_the_tasks_that_ran_are_read_at_the_end_several_at_a_time(
+    tmp_path: Path,
+) -> None:
     report = tmp_path / "run.html"
     gokart.build(pipeline.RptSum(workspace_directory=str(tmp_path / "ws")), report=str(report))
     doubles = [t for t in data_of(report.read_text())["tasks"] if t["family"] == "RptDouble"]
