@@ -31,7 +31,7 @@ from gokart_core.info import make_tree_info
 from gokart_core.locks.held import before_publish
 from gokart_core.locks.settings import LockSettings
 from gokart_core.plugin.markers import hookimpl
-from gokart_core.runner.summary import BuildSummary, TaskSummary
+from gokart_core.runner.summary_data import BuildSummary, TaskSummary
 from gokart_core.target.format import Format, FormatChoice, FormatContext
 from gokart_core.target.leftovers import Leftover, staging_folder
 from gokart_core.target.object_store import ObjectStore, commit_on_success, fit_metadata

@@ -315,3 +315,40 @@ def test_a_hook_wrapper_wraps_each_implementation(
     # Around each call: the raising one's first (registered last), whose exception the
     # wrapper's yield re-raises, then the recorder's.
     assert wrapping.seen == ["before", "before", "after"]
+
+
+class CountsOnly:
+    def __init__(self) -> None:
+        self.names: list[tuple[str, ...]] = []
+
+    @hookimpl
+    def gokart_build_finished(self, summary: BuildSummary) -> None:
+        self.names.append(summary.root_task_names)  # as Slack without a channel: no tasks
+
+
+def test_tasks_are_described_only_when_an_implementation_reads_them(
+    tmp_path: Path, plugins: Plugins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    described: list[str] = []
+    real = build_summary._task_summary
+
+    def counted(task: Any, *args: Any) -> Any:  # calls through: only counts
+        described.append(task.task_id)
+        return real(task, *args)
+
+    monkeypatch.setattr(build_summary, "_task_summary", counted)
+    counts = CountsOnly()
+    plugins.pm.register(counts)
+    try:
+        assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
+    finally:
+        plugins.pm.unregister(counts)
+    assert counts.names == [("SummaryOk",)] and described == []
+    recorder = Recorder()
+    plugins.pm.register(recorder)
+    try:
+        assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
+    finally:
+        plugins.pm.unregister(recorder)
+    (summary,) = recorder.summaries
+    assert [t.name for t in summary.tasks] == ["SummaryOk"] and len(described) == 1

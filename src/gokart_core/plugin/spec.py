@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
     from gokart_core.locks.settings import LockSettings
-    from gokart_core.runner.summary import BuildSummary
+    from gokart_core.runner.summary_data import BuildSummary
     from gokart_core.target.format import FormatChoice
     from gokart_core.target.leftovers import Leftover
     from gokart_core.target.registry import FormatRegistry
@@ -181,7 +181,8 @@ def gokart_build_finished(summary: BuildSummary) -> None:
     ``summary`` is a :class:`~gokart_core.plugin_api.BuildSummary`: the root tasks, every task
     scheduled with its status, family and significant parameters, each failure's exception and
     traceback (also of tasks that ran in forked children with ``workers>1``), the wall time and
-    whether the build succeeded. It is collected only when some plugin implements this hook.
+    whether the build succeeded. It is collected only when some plugin implements this hook,
+    and its ``tasks`` are described only when read (``statuses`` holds each one's status).
     Called before ``build()`` raises its ``GokartBuildError`` or returns, and before ``run()``
     exits. An implementation that raises is logged as a warning: it never fails the build nor
     keeps the other implementations from being called. Keep it short (a notification, a

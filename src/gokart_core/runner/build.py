@@ -29,6 +29,7 @@ from gokart_core.runner import summary as build_summary
 from gokart_core.runner.observe import observed
 from gokart_core.runner.progress import build_progress
 from gokart_core.runner.reporting import build_report
+from gokart_core.runner.summary_data import BuildSummary
 from gokart_core.runner.task_dump import TaskDumpConfig, process_task_info
 from gokart_core.target import storage
 from gokart_core.target.existence import existence_cache
@@ -170,7 +171,7 @@ def build(
         env_params["worker_scheduler_factory"] = observed(
             env_params.get("worker_scheduler_factory"), listeners
         )
-        collected: build_summary.BuildSummary | None = None
+        collected: BuildSummary | None = None
         for attempt in itertools.count(1):
             with _collect_failures() as raised:
                 result = luigi.build(

@@ -3,7 +3,9 @@
 Collected in the building process after luigi returns, from what luigi's worker recorded there
 (its summary of the tasks by status) and from the scheduler (each failure's explanation, the
 traceback the task's process sent it): complete with ``workers>1`` too, where tasks run in
-forked children. Nothing is collected when no plugin implements the hook.
+forked children. Nothing is collected when no plugin implements the hook, and each task is
+described (its parameters, unique id, error) only when an implementation reads
+``summary.tasks``: the statuses alone are collected at once. The data: :mod:`.summary_data`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import logging
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -22,82 +23,9 @@ from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core import luigi_internals
 from gokart_core.plugin.manager import get_plugins
+from gokart_core.runner.summary_data import STATUSES, BuildSummary, TaskSummaries, TaskSummary
 
 logger = logging.getLogger(__name__)
-
-#: The statuses of a task in a summary: luigi's names for them (its execution summary's), in
-#: the order a task that luigi files under several gets the first of (``completed`` over
-#: ``ever_failed``, for a task that succeeded on a retry).
-STATUSES = (
-    "completed",
-    "already_done",
-    "failed",
-    "scheduling_error",
-    "still_pending_ext",
-    "run_by_other_worker",
-    "upstream_failure",
-    "upstream_missing_dependency",
-    "upstream_run_by_other_worker",
-    "upstream_scheduling_error",
-    "not_run",
-    "still_pending_not_ext",
-)
-
-
-@dataclass(frozen=True)
-class TaskSummary:
-    """One task of a build."""
-
-    task_id: str
-    #: luigi's family (``namespace.ClassName``) and the class's own name.
-    family: str
-    name: str
-    #: The significant public parameters, as strings (``to_str_params(only_significant=True,
-    #: only_public=True)``): never a ``PRIVATE`` / ``HIDDEN`` one (a password).
-    params: Mapping[str, str]
-    #: One of :data:`STATUSES`: ``completed`` ran in this build, ``already_done`` was complete
-    #: before it, ``failed`` raised in ``run()``.
-    status: str
-    #: gokart's unique id of a ``TaskOnKart`` (None for other luigi tasks, and for a task whose
-    #: ``requires()`` raises).
-    unique_id: str | None = None
-    #: For a failed task: the exception as Python prints it (``ValueError: bad row 3``), and the
-    #: whole traceback; empty otherwise.
-    error: str = ""
-    traceback: str = ""
-
-
-@dataclass(frozen=True)
-class BuildSummary:
-    """What one ``build()`` or ``run()`` did, told to ``gokart_build_finished``."""
-
-    #: The root tasks' ids and luigi families, in the order the build was given them.
-    root_task_ids: tuple[str, ...]
-    root_task_names: tuple[str, ...]
-    #: Every task the build scheduled, once each.
-    tasks: tuple[TaskSummary, ...]
-    #: Whether the build finished: the root tasks' outputs are complete and nothing failed.
-    success: bool
-    #: Seconds from the call of ``build()`` / ``run()`` to the end of luigi's build.
-    wall_seconds: float
-    #: The root task objects themselves (for their dependency tree, say).
-    root_tasks: tuple[Any, ...] = field(default=(), compare=False, repr=False)
-
-    def with_status(self, *statuses: str) -> tuple[TaskSummary, ...]:
-        return tuple(t for t in self.tasks if t.status in statuses)
-
-    @property
-    def succeeded(self) -> tuple[TaskSummary, ...]:
-        """The tasks that ran in this build and succeeded."""
-        return self.with_status("completed")
-
-    @property
-    def failed(self) -> tuple[TaskSummary, ...]:
-        return self.with_status("failed")
-
-    @property
-    def already_done(self) -> tuple[TaskSummary, ...]:
-        return self.with_status("already_done")
 
 
 def listening() -> bool:
@@ -200,27 +128,43 @@ def _collect(
 ) -> BuildSummary:
     by_status = luigi_internals.summary_of(worker)
     scheduler = luigi_internals.scheduler_of(worker)
-    found: dict[str, TaskSummary] = {}
+    chosen: dict[str, tuple[Any, str]] = {}  # a task's first status in STATUSES' order
     for status in STATUSES:
         for task in by_status.get(status, ()):
-            if task.task_id not in found:
-                found[task.task_id] = _task_summary(task, status, scheduler, raised)
-    if previous is not None:
-        for earlier in previous.tasks:
-            now = found.get(earlier.task_id)
-            if now is None or (now.status == "already_done" and earlier.status == "completed"):
-                found[earlier.task_id] = earlier
+            chosen.setdefault(task.task_id, (task, status))
+    statuses = {task_id: status for task_id, (_, status) in chosen.items()}
+    if previous is not None:  # what an earlier attempt did stands unless this one did more
+        for task_id, earlier in previous.statuses.items():
+            if _keeps_earlier(statuses.get(task_id), earlier):
+                statuses[task_id] = earlier
+
+    def describe() -> tuple[TaskSummary, ...]:
+        found = {
+            i: _task_summary(t, status, scheduler, raised) for i, (t, status) in chosen.items()
+        }
+        if previous is not None:
+            for earlier in previous.tasks:
+                now = found.get(earlier.task_id)
+                if _keeps_earlier(None if now is None else now.status, earlier.status):
+                    found[earlier.task_id] = earlier
+        return tuple(found.values())
+
     if roots is None:
         root = luigi_internals.root_task_of(worker)
         roots = [] if root is None else [root]
     return BuildSummary(
         root_task_ids=tuple(t.task_id for t in roots),
         root_task_names=tuple(t.get_task_family() for t in roots),
-        tasks=tuple(found.values()),
+        tasks=TaskSummaries(describe),
         success=False,
         wall_seconds=time.monotonic() - started,
         root_tasks=tuple(roots),
+        statuses=statuses,
     )
+
+
+def _keeps_earlier(now: str | None, earlier: str) -> bool:
+    return now is None or (now == "already_done" and earlier == "completed")
 
 
 def notify(summary: BuildSummary | None, success: bool) -> None:
@@ -250,9 +194,10 @@ def notify(summary: BuildSummary | None, success: bool) -> None:
 def finished(summary: BuildSummary) -> bool:
     """Whether the build ``summary`` tells of finished: nothing failed or could not be
     scheduled, and every root task is complete."""
-    done = {t.task_id for t in summary.with_status("completed", "already_done")}
-    broken = summary.with_status("failed", "scheduling_error")
-    return not broken and all(task_id in done for task_id in summary.root_task_ids)
+    statuses = summary.statuses
+    broken = any(s in ("failed", "scheduling_error") for s in statuses.values())
+    done = ("completed", "already_done")
+    return not broken and all(statuses.get(t) in done for t in summary.root_task_ids)
 
 
 def notify_run(workers: Sequence[Any], started: float, args: list[str]) -> None:
