@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,18 @@ class Raising:
     @hookimpl
     def gokart_build_finished(self, summary: BuildSummary) -> None:
         raise RuntimeError("the report server is down")
+
+
+@contextmanager
+def registered(plugins: Plugins, *found: Any, name: str | None = None) -> Iterator[None]:
+    """The plugins ``found`` registered for the block (the last one under ``name``)."""
+    for i, plugin in enumerate(found):
+        plugins.pm.register(plugin, name=name if i == len(found) - 1 else None)
+    try:
+        yield
+    finally:
+        for plugin in found:
+            plugins.pm.unregister(plugin)
 
 
 @pytest.fixture
@@ -135,12 +148,11 @@ def test_an_implementation_that_raises_is_a_warning(
     tmp_path: Path, plugins: Plugins, recorder: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
     raising = Raising()
-    plugins.pm.register(raising, name="raising-report")
-    try:
-        with caplog.at_level(logging.WARNING, logger="gokart_core.runner.summary"):
-            assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
-    finally:
-        plugins.pm.unregister(raising)
+    with (
+        registered(plugins, raising, name="raising-report"),
+        caplog.at_level(logging.WARNING, logger="gokart_core.runner.summary"),
+    ):
+        assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
     assert len(recorder.summaries) == 1  # the other implementation was still told
     (record,) = [r for r in caplog.records if "gokart_build_finished" in r.getMessage()]
     assert record.levelno == logging.WARNING
@@ -163,11 +175,8 @@ def test_nothing_is_collected_without_a_listener(
     assert gokart.build(SummaryLeaf(n=9, workspace_directory=str(tmp_path))) == 9
     assert collected == []
     recorder = Recorder()
-    plugins.pm.register(recorder)
-    try:
+    with registered(plugins, recorder):
         assert gokart.build(SummaryLeaf(n=9, workspace_directory=str(tmp_path))) == 9
-    finally:
-        plugins.pm.unregister(recorder)
     assert len(collected) == 1 and len(recorder.summaries) == 1
 
 
@@ -304,13 +313,8 @@ def test_a_hook_wrapper_wraps_each_implementation(
     tmp_path: Path, plugins: Plugins, recorder: Recorder
 ) -> None:
     wrapping, raising = Wrapping(), Raising()
-    plugins.pm.register(wrapping)
-    plugins.pm.register(raising, name="raising-report")
-    try:
+    with registered(plugins, wrapping, raising, name="raising-report"):
         assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
-    finally:
-        plugins.pm.unregister(wrapping)
-        plugins.pm.unregister(raising)
     assert len(recorder.summaries) == 1
     # Around each call: the raising one's first (registered last), whose exception the
     # wrapper's yield re-raises, then the recorder's.
@@ -338,17 +342,11 @@ def test_tasks_are_described_only_when_an_implementation_reads_them(
 
     monkeypatch.setattr(build_summary, "_task_summary", counted)
     counts = CountsOnly()
-    plugins.pm.register(counts)
-    try:
+    with registered(plugins, counts):
         assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
-    finally:
-        plugins.pm.unregister(counts)
     assert counts.names == [("SummaryOk",)] and described == []
     recorder = Recorder()
-    plugins.pm.register(recorder)
-    try:
+    with registered(plugins, recorder):
         assert gokart.build(SummaryOk(workspace_directory=str(tmp_path))) == 6
-    finally:
-        plugins.pm.unregister(recorder)
     (summary,) = recorder.summaries
     assert [t.name for t in summary.tasks] == ["SummaryOk"] and len(described) == 1
