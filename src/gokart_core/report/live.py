@@ -151,8 +151,10 @@ class LiveReport:
         wanted = [
             (r.task_id, self._objects[r.task_id])
             for r in records
-            if r.ran and r.status == "DONE" and r.task_id in self._objects
-            if r.task_id not in self._logs
+            if r.ran
+            and r.status == "DONE"
+            and r.task_id in self._objects
+            and r.task_id not in self._logs
         ]
         if not wanted:
             return
