@@ -14,11 +14,11 @@ arguments.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
 from gokart_core.plugin.manager import get_plugins
+from gokart_core.runner.arguments import add_storage_options
 from gokart_core.target.leftovers import Leftover, find_staging_folders
 
 
@@ -46,13 +46,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DIR",
         help="also the staging folders here (a task's local_temporary_directory); repeatable",
     )
-    clean.add_argument(
-        "--storage-options",
-        type=json.loads,
-        default={},
-        metavar="JSON",
-        help="filesystem options for the workspace, as a task's storage_options",
-    )
+    add_storage_options(clean, "filesystem options for the workspace, as a task's storage_options")
 
 
 def find(

@@ -9,12 +9,12 @@ parameters, ``--Other-param`` for other classes, the luigi config); ``module.Tas
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core.report.workspace import write_workspace_report
+from gokart_core.runner.arguments import add_storage_options
 from gokart_core.runner.command_line import with_task_by_module_path
 
 
@@ -28,13 +28,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.add_argument(
         "-o", "--output", default="run.html", help="the page: a path or a URL [run.html]"
     )
-    report.add_argument(
-        "--storage-options",
-        type=json.loads,
-        default={},
-        metavar="JSON",
-        help="filesystem options for the page's URL",
-    )
+    add_storage_options(report, "filesystem options for the page's URL")
     report.add_argument("task", help="the task: module.Task (or its luigi family)")
     report.add_argument(
         "task_args", nargs=argparse.REMAINDER, help="the task's parameters, as luigi takes them"
