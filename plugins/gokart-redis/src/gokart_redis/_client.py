@@ -81,11 +81,11 @@ def _make(s: RedisSettings) -> redis.Redis:
             "socket_connect_timeout": s.socket_timeout,
             "password": s.sentinel_password,
         }
-        sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        sentinel = Sentinel(  # type: ignore[no-untyped-call, unused-ignore]
             list(s.sentinels), sentinel_kwargs=sentinel_kwargs, **common
         )
         assert s.sentinel_service is not None  # checked when the settings were resolved
-        master: redis.Redis = sentinel.master_for(s.sentinel_service)  # type: ignore[no-untyped-call]
+        master: redis.Redis = sentinel.master_for(s.sentinel_service)  # type: ignore[no-untyped-call, unused-ignore]
         return master
     if s.unix_socket_path:
         common.pop("socket_connect_timeout")

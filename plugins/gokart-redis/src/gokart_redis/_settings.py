@@ -142,7 +142,7 @@ def _from_url(url: str) -> dict[str, Any]:
     from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
 
     try:
-        parsed = parse_url(url)  # type: ignore[no-untyped-call]
+        parsed = parse_url(url)  # type: ignore[no-untyped-call, unused-ignore]
     except ValueError as exc:
         raise RedisSettingsError(f"redis URL {mask_url_password(url)!r}: {exc}") from None
     out: dict[str, Any] = {
