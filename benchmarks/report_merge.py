@@ -114,6 +114,24 @@ def merge_markdown(old_text: str, new_text: str, scenarios: list[str]) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def keep_other_shapes(data: dict[str, Any], output: Path) -> None:
+    """A scaling run of some shapes (``--scaling-shapes chain``) keeps the samples of the other
+    shapes from ``output``'s ``.json``, so that its section shows every shape measured: the
+    shapes are built in separate runs (a run of both takes more than an hour here)."""
+    new = data.get("scaling")
+    raw = output.with_suffix(".json")
+    if not new or not raw.exists():
+        return
+    try:
+        old = json.loads(raw.read_text()).get("scaling") or {}
+    except ValueError:
+        return
+    kept = {k: v for k, v in old.get("samples", {}).items() if k not in new["samples"]}
+    if kept:
+        new["samples"] = {**kept, **new["samples"]}
+        new["shapes"] = [s for s in old.get("shapes", []) if s in kept] + list(new["shapes"])
+
+
 def merge_json(old: dict[str, Any], new: dict[str, Any], scenarios: list[str]) -> dict[str, Any]:
     merged = dict(old)
     for key, value in new.items():

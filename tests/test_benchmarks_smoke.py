@@ -5,6 +5,7 @@ gokart's virtualenv is skipped (``--only-gokart-core``): no network, a few secon
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -132,6 +133,31 @@ def test_a_partial_run_keeps_the_other_sections(monkeypatch: pytest.MonkeyPatch)
     again = merge_markdown(merged, new, ["parallel"])
     assert again.count("- partial run (parallel)") == 1
     assert again == merged
+
+
+def test_a_scaling_run_of_one_shape_keeps_the_other_shapes_samples(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--scenarios scaling --scaling-shapes chain`` after a fan-in run: the section is drawn
+    from both shapes' samples, the chain's new ones replacing any older chain samples."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks.report_merge import keep_other_shapes
+
+    output = tmp_path / "results.md"
+    old = {"fanin": {"core": {"1": {"1000": [{"seconds": 5.0}]}}}, "chain": {"core": {}}}
+    output.with_suffix(".json").write_text(
+        json.dumps({"scaling": {"shapes": ["fanin", "chain"], "samples": old}})
+    )
+    chain = {"core": {"1": {"1000": [{"seconds": 2.0}]}}}
+    data = {"scaling": {"shapes": ["chain"], "samples": {"chain": chain}}}
+    keep_other_shapes(data, output)
+    assert data["scaling"]["shapes"] == ["fanin", "chain"]
+    assert data["scaling"]["samples"] == {"fanin": old["fanin"], "chain": chain}
+    # no results yet, or no scaling in this run: nothing changes
+    alone = {"scaling": {"shapes": ["chain"], "samples": {"chain": chain}}}
+    keep_other_shapes(alone, tmp_path / "missing.md")
+    assert alone["scaling"]["shapes"] == ["chain"]
+    keep_other_shapes({"samples": {}}, output)
 
 
 def test_the_comparison_flags_a_row_slower_than_before(monkeypatch: pytest.MonkeyPatch) -> None:
