@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.argv[1:] if argv is None else list(argv)
     )
     if args.output and set(args.scenarios) != set(SCENARIOS):
-        report_merge.keep_other_shapes(data, Path(args.output))
+        report_merge.keep_other_samples(data, Path(args.output))
     text = render(args, data, info, machine, command.strip(), time.perf_counter() - started)
     if profile is not None:
         header = (

@@ -114,10 +114,11 @@ def merge_markdown(old_text: str, new_text: str, scenarios: list[str]) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def keep_other_shapes(data: dict[str, Any], output: Path) -> None:
-    """A scaling run of some shapes (``--scaling-shapes chain``) keeps the samples of the other
-    shapes from ``output``'s ``.json``, so that its section shows every shape measured: the
-    shapes are built in separate runs (a run of both takes more than an hour here)."""
+def keep_other_samples(data: dict[str, Any], output: Path) -> None:
+    """A scaling run of some builds (``--scaling-shapes chain``, or ``--scaling-columns
+    core-luigid --scaling-luigid-sizes 100000``) keeps the samples of every other build from
+    ``output``'s ``.json``, so that its section shows all that was measured: the builds of the
+    whole table take hours here, and are measured in several runs."""
     new = data.get("scaling")
     raw = output.with_suffix(".json")
     if not new or not raw.exists():
@@ -126,10 +127,27 @@ def keep_other_shapes(data: dict[str, Any], output: Path) -> None:
         old = json.loads(raw.read_text()).get("scaling") or {}
     except ValueError:
         return
-    kept = {k: v for k, v in old.get("samples", {}).items() if k not in new["samples"]}
-    if kept:
-        new["samples"] = {**kept, **new["samples"]}
-        new["shapes"] = [s for s in old.get("shapes", []) if s in kept] + list(new["shapes"])
+    if not old.get("samples"):
+        return
+    new["samples"] = _deep_merge(old["samples"], new["samples"])
+    for key in ("shapes", "sizes", "baseline_sizes", "luigid_sizes", "columns"):
+        mine = list(new.get(key, []))
+        new[key] = [x for x in old.get(key, []) if x not in mine] + mine
+        if key.endswith("sizes"):
+            new[key] = sorted(new[key])
+    new["workers_max_size"] = max(new.get("workers_max_size", 0), old.get("workers_max_size", 0))
+
+
+def _deep_merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` over ``old``, dictionaries merged key by key (the samples of one build, a list,
+    replaced whole)."""
+    out = dict(old)
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def merge_json(old: dict[str, Any], new: dict[str, Any], scenarios: list[str]) -> dict[str, Any]:

@@ -135,29 +135,61 @@ def test_a_partial_run_keeps_the_other_sections(monkeypatch: pytest.MonkeyPatch)
     assert again == merged
 
 
-def test_a_scaling_run_of_one_shape_keeps_the_other_shapes_samples(
+def test_a_scaling_run_of_some_builds_keeps_the_other_builds_samples(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """``--scenarios scaling --scaling-shapes chain`` after a fan-in run: the section is drawn
-    from both shapes' samples, the chain's new ones replacing any older chain samples."""
+    """``--scenarios scaling --scaling-shapes chain`` after a fan-in run, or one more size
+    through gokart-luigid: the section is drawn from every build's samples, a build measured
+    again replacing its older samples."""
     monkeypatch.syspath_prepend(str(ROOT))
-    from benchmarks.report_merge import keep_other_shapes
+    from benchmarks.report_merge import keep_other_samples
 
     output = tmp_path / "results.md"
-    old = {"fanin": {"core": {"1": {"1000": [{"seconds": 5.0}]}}}, "chain": {"core": {}}}
+    fanin = {"core": {"1": {"1000": [{"seconds": 5.0}]}}, "core-luigid": {"1": {"1000": [1]}}}
+    old = {"fanin": fanin, "chain": {"core": {"1": {"1000": [{"seconds": 9.0}]}}}}
     output.with_suffix(".json").write_text(
-        json.dumps({"scaling": {"shapes": ["fanin", "chain"], "samples": old}})
+        json.dumps(
+            {
+                "scaling": {
+                    "shapes": ["fanin", "chain"],
+                    "sizes": [1000, 10000],
+                    "luigid_sizes": [1000],
+                    "columns": ["core", "core-luigid"],
+                    "workers_max_size": 10000,
+                    "samples": old,
+                }
+            }
+        )
     )
     chain = {"core": {"1": {"1000": [{"seconds": 2.0}]}}}
-    data = {"scaling": {"shapes": ["chain"], "samples": {"chain": chain}}}
-    keep_other_shapes(data, output)
-    assert data["scaling"]["shapes"] == ["fanin", "chain"]
-    assert data["scaling"]["samples"] == {"fanin": old["fanin"], "chain": chain}
+    data = {"scaling": {"shapes": ["chain"], "sizes": [1000], "samples": {"chain": chain}}}
+    keep_other_samples(data, output)
+    scaling = data["scaling"]
+    assert scaling["shapes"] == ["fanin", "chain"]
+    assert scaling["samples"] == {"fanin": fanin, "chain": chain}
+    assert scaling["sizes"] == [1000, 10000] and scaling["workers_max_size"] == 10000
+    # one more cell: 100,000 tasks through gokart-luigid; the others stay
+    more = {"core-luigid": {"1": {"100000": [2]}}}
+    cell = {
+        "scaling": {
+            "shapes": ["fanin"],
+            "luigid_sizes": [100000],
+            "columns": ["core-luigid"],
+            "workers_max_size": 1000,
+            "samples": {"fanin": more},
+        }
+    }
+    keep_other_samples(cell, output)
+    assert cell["scaling"]["samples"]["fanin"]["core-luigid"]["1"] == {"1000": [1], "100000": [2]}
+    assert cell["scaling"]["samples"]["fanin"]["core"] == fanin["core"]
+    assert cell["scaling"]["luigid_sizes"] == [1000, 100000]
+    assert cell["scaling"]["columns"] == ["core", "core-luigid"]
+    assert cell["scaling"]["workers_max_size"] == 10000
     # no results yet, or no scaling in this run: nothing changes
     alone = {"scaling": {"shapes": ["chain"], "samples": {"chain": chain}}}
-    keep_other_shapes(alone, tmp_path / "missing.md")
+    keep_other_samples(alone, tmp_path / "missing.md")
     assert alone["scaling"]["shapes"] == ["chain"]
-    keep_other_shapes({"samples": {}}, output)
+    keep_other_samples({"samples": {}}, output)
 
 
 def test_the_comparison_flags_a_row_slower_than_before(monkeypatch: pytest.MonkeyPatch) -> None:
