@@ -129,9 +129,16 @@ def keep_other_samples(data: dict[str, Any], output: Path) -> None:
         return
     if not old.get("samples"):
         return
+    from benchmarks.scaling import COLUMNS
+
     new["samples"] = _deep_merge(old["samples"], new["samples"])
-    for key in ("shapes", "sizes", "baseline_sizes", "luigid_sizes", "columns"):
+    # A list of sizes grows only when this run built a column of it: a run through
+    # gokart-luigid alone says nothing about the sizes of the baselines.
+    built = {which for key, _, _, which in COLUMNS if key in new.get("columns", [])}
+    for key in ("shapes", "columns", "sizes", "baseline_sizes", "luigid_sizes"):
         mine = list(new.get(key, []))
+        if key.endswith("sizes") and key.removesuffix("_sizes") not in built:
+            mine = []
         new[key] = [x for x in old.get(key, []) if x not in mine] + mine
         if key.endswith("sizes"):
             new[key] = sorted(new[key])

@@ -173,6 +173,8 @@ def test_a_scaling_run_of_some_builds_keeps_the_other_builds_samples(
     cell = {
         "scaling": {
             "shapes": ["fanin"],
+            "sizes": [100000],
+            "baseline_sizes": [100000],
             "luigid_sizes": [100000],
             "columns": ["core-luigid"],
             "workers_max_size": 1000,
@@ -183,6 +185,9 @@ def test_a_scaling_run_of_some_builds_keeps_the_other_builds_samples(
     assert cell["scaling"]["samples"]["fanin"]["core-luigid"]["1"] == {"1000": [1], "100000": [2]}
     assert cell["scaling"]["samples"]["fanin"]["core"] == fanin["core"]
     assert cell["scaling"]["luigid_sizes"] == [1000, 100000]
+    # sizes of columns it did not build stay as they were
+    assert cell["scaling"]["sizes"] == [1000, 10000]
+    assert cell["scaling"]["baseline_sizes"] == []
     assert cell["scaling"]["columns"] == ["core", "core-luigid"]
     assert cell["scaling"]["workers_max_size"] == 10000
     # no results yet, or no scaling in this run: nothing changes
