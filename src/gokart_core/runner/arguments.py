@@ -8,14 +8,15 @@ from typing import Any
 
 
 def json_object(text: str) -> dict[str, Any]:
-    """A JSON object given on the command line; argparse shows the error with the option."""
+    """A JSON object given on the command line; argparse shows the error with the option. The
+    text itself is never shown: storage options may hold a secret key."""
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not JSON ({exc}): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not JSON ({exc})") from None
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(
-            f'a JSON object is needed ({{"anon": true}}), not {type(value).__name__}: {text!r}'
+            f'a JSON object is needed ({{"anon": true}}), not {type(value).__name__}'
         )
     return value
 
