@@ -139,7 +139,8 @@ def keep_other_samples(data: dict[str, Any], output: Path) -> None:
         mine = list(new.get(key, []))
         if key.endswith("sizes") and key.removesuffix("_sizes") not in built:
             mine = []
-        new[key] = [x for x in old.get(key, []) if x not in mine] + mine
+        known = list(old.get(key, []))
+        new[key] = known + [x for x in mine if x not in known]
         if key.endswith("sizes"):
             new[key] = sorted(new[key])
     new["workers_max_size"] = max(new.get("workers_max_size", 0), old.get("workers_max_size", 0))

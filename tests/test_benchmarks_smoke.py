@@ -163,6 +163,7 @@ def test_a_scaling_run_of_some_builds_keeps_the_other_builds_samples(
     )
     chain = {"core": {"1": {"1000": [{"seconds": 2.0}]}}}
     data = {"scaling": {"shapes": ["chain"], "sizes": [1000], "samples": {"chain": chain}}}
+    data["scaling"]["columns"] = ["core"]
     keep_other_samples(data, output)
     scaling = data["scaling"]
     assert scaling["shapes"] == ["fanin", "chain"]
