@@ -24,6 +24,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from benchmarks.scaling import COLUMNS
+
 MACHINE = "Machine and versions"
 TARGETS = "Targets"
 _NUMBER = re.compile(r"\d[\d,.]*")
@@ -129,8 +131,6 @@ def keep_other_samples(data: dict[str, Any], output: Path) -> None:
         return
     if not old.get("samples"):
         return
-    from benchmarks.scaling import COLUMNS
-
     new["samples"] = _deep_merge(old["samples"], new["samples"])
     # A list of sizes grows only when this run built a column of it: a run through
     # gokart-luigid alone says nothing about the sizes of the baselines.
