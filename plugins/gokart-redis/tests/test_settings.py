@@ -136,3 +136,25 @@ def test_redis_py_is_imported_only_when_a_lock_is_configured(tmp_path: Any) -> N
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_every_lock_sees_a_changed_environment_or_config(
+    monkeypatch: pytest.MonkeyPatch, redis_config: Any
+) -> None:
+    """The settings are remembered per inputs: a variable or option changed between two locks
+    of one process changes the next lock's settings."""
+    where = LockSettings(host="127.0.0.1", port=7000)
+    monkeypatch.setenv("GOKART_REDIS_DB", "2")
+    first = resolve(where)
+    assert first is not None and first.db == 2
+    assert resolve(where) == first
+    monkeypatch.setenv("GOKART_REDIS_DB", "3")
+    changed = resolve(where)
+    assert changed is not None and changed.db == 3
+    monkeypatch.delenv("GOKART_REDIS_DB")
+    redis_config(db="4", retry_seconds="7")
+    configured = resolve(where)
+    assert configured is not None and (configured.db, configured.retry_seconds) == (4, 7.0)
+    redis_config(retry_seconds="8")
+    again = resolve(where)
+    assert again is not None and again.retry_seconds == 8.0

@@ -1,15 +1,21 @@
-"""redis-py for the lock: one client (and connection pool) per settings and process, its Lua
-scripts (EVALSHA, loaded again after a restart), the server's clock, and the retries of
-transient errors with backoff.
+"""redis-py for the lock: one client per settings and thread, its Lua scripts (EVALSHA, loaded
+again after a restart), the server's clock, and the retries of transient errors with backoff.
+
+Each thread (the build's, the renewal thread) has a client of its own on one connection
+(``single_connection_client``): a lock's commands run one after the other, and a connection
+pool's checkout and return for every command were a quarter of redis-py's cost per command.
+Sentinel's clients keep their pool, which finds the new master after a failover.
 
 redis-py's own retries are off: a command is retried here, for ``retry_seconds`` in all, so that
-one setting says how long a build rides out a restart or a failover. redis-py's pools notice a
-fork (a process id check) and open new connections in the child: luigi's ``workers=N`` forks.
+one setting says how long a build rides out a restart or a failover. luigi's ``workers=N``
+forks: a child drops the clients it inherited (their sockets are the parent's) and connects
+anew on first use.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import ssl
 import threading
@@ -37,7 +43,10 @@ from gokart_redis._settings import RedisSettings, scrub
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_clients: dict[RedisSettings, redis.Redis] = {}
+#: Per thread: ``clients``, a dict of the thread's client per settings.
+_local = threading.local()
+#: Sentinel's clients, shared by the threads of a process (their pool serves each thread).
+_shared: dict[RedisSettings, redis.Redis] = {}
 _scripts: dict[tuple[RedisSettings, str], Script] = {}
 #: The server's clock minus ours, in milliseconds, per settings (see :func:`server_ms`).
 _offsets: dict[RedisSettings, float] = {}
@@ -47,14 +56,36 @@ _TRANSIENT_REPLIES = ("LOADING", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERD
 
 
 def client(settings: RedisSettings) -> redis.Redis:
-    """The client of ``settings`` in this process (made on first use)."""
-    found = _clients.get(settings)
+    """The client of ``settings`` in this thread (made, and connected, on first use)."""
+    try:
+        mine: dict[RedisSettings, redis.Redis] = _local.clients
+    except AttributeError:
+        mine = _local.clients = {}
+    found = mine.get(settings)
     if found is None:
-        with _guard:
-            found = _clients.get(settings)
-            if found is None:
-                found = _clients[settings] = _make(settings)
+        if settings.sentinels:
+            with _guard:
+                found = _shared.get(settings)
+                if found is None:
+                    found = _shared[settings] = _make(settings)
+        else:
+            found = _make(settings)
+        mine[settings] = found
     return found
+
+
+def _after_fork_in_child() -> None:
+    # The inherited clients' connections are the parent's sockets; dropping them closes only
+    # this process's copies of the descriptors (redis-py shuts a socket down only in the
+    # process that opened it). A script holds the client it was registered with: made again.
+    # The clock offsets stay: the same servers, the same clocks.
+    global _local, _guard
+    _local, _guard = threading.local(), threading.Lock()
+    _shared.clear()
+    _scripts.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _make(s: RedisSettings) -> redis.Redis:
@@ -91,17 +122,28 @@ def _make(s: RedisSettings) -> redis.Redis:
         common.pop("socket_connect_timeout")
         for key in ("ssl", "ssl_ca_certs", "ssl_certfile", "ssl_keyfile"):
             common.pop(key, None)
-        return redis.Redis(unix_socket_path=s.unix_socket_path, **common)
-    return redis.Redis(host=s.host or "localhost", port=s.port or 6379, **common)
+        return redis.Redis(
+            unix_socket_path=s.unix_socket_path, single_connection_client=True, **common
+        )
+    return redis.Redis(
+        host=s.host or "localhost", port=s.port or 6379, single_connection_client=True, **common
+    )
 
 
 def script(settings: RedisSettings, source: str) -> Script:
-    """``source`` as a script of ``settings``' client: run by EVALSHA, loaded when missing."""
+    """``source`` as a script of ``settings``' client: run by EVALSHA, loaded when missing.
+    Called as it is, it runs on the client of the thread that made it first: pass
+    ``client=client(settings)`` (or use :func:`run_script`) from any other thread."""
     key = (settings, source)
     found = _scripts.get(key)
     if found is None:
         found = _scripts[key] = client(settings).register_script(source)
     return found
+
+
+def run_script(settings: RedisSettings, source: str, keys: list[str], args: list[Any]) -> Any:
+    """Run ``source`` on this thread's client of ``settings``."""
+    return script(settings, source)(keys=keys, args=args, client=client(settings))
 
 
 def server_ms(settings: RedisSettings) -> float:
@@ -183,6 +225,7 @@ __all__ = [
     "client",
     "forget_clock",
     "is_transient",
+    "run_script",
     "script",
     "server_ms",
     "with_retries",

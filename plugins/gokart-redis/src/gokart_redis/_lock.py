@@ -37,7 +37,7 @@ from gokart_redis._client import (
     AuthenticationError,
     RedisError,
     forget_clock,
-    script,
+    run_script,
     server_ms,
     with_retries,
 )
@@ -118,8 +118,7 @@ class RedisLock:
         return f"RedisLock({self.key!r} on {self.server})"
 
     def _run(self, source: str, token: str, *extra: float) -> int:
-        reply = script(self.settings, source)(keys=[self.key], args=[token, self._lease_ms, *extra])
-        return int(reply)
+        return int(run_script(self.settings, source, [self.key], [token, self._lease_ms, *extra]))
 
     def _acquire_once(self, token: str) -> int:
         deadline = server_ms(self.settings) + self.settings.socket_timeout * 1e3 * _DEADLINE_SHARE

@@ -18,6 +18,7 @@ error message might quote.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ from typing import Any
 from gokart_core.plugin_api import LockSettings, mask_url_password
 
 SECTION = "gokart_redis"
+_ENV_PREFIX = "GOKART_REDIS_"
 #: The options of ``[gokart_redis]`` and their types; each is also ``GOKART_REDIS_<NAME>``.
 OPTIONS: Mapping[str, type] = {
     "url": str,
@@ -106,7 +108,7 @@ def scrub(text: str, settings: RedisSettings) -> str:
 def _options(config: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, kind in OPTIONS.items():
-        env = f"GOKART_REDIS_{name.upper()}"
+        env = f"{_ENV_PREFIX}{name.upper()}"
         raw = environ.get(env)
         source = env
         if raw is None:
@@ -167,13 +169,29 @@ def resolve(
     environ: Mapping[str, str] | None = None,
 ) -> RedisSettings | None:
     """The settings of the lock that ``lock`` asks for, or None when no server is named."""
-    options = _options(config if config is not None else _config_section(), environ or os.environ)
+    section = config if config is not None else _config_section()
+    # Only the GOKART_REDIS_* variables: one pass over the keys costs half of looking up each
+    # option's name, and the pairs key the memo below.
+    env = environ if environ is not None else os.environ
+    ours = tuple(sorted((k, env[k]) for k in env if k.startswith(_ENV_PREFIX)))
+    return _resolved(lock.host, lock.port, tuple(sorted(section.items())), ours)
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved(
+    host: str | None,
+    port: int | None,
+    config: tuple[tuple[str, str], ...],
+    environ: tuple[tuple[str, str], ...],
+) -> RedisSettings | None:
+    # Every lock a task takes asks again (the config or the environment may have changed since
+    # the last): the same inputs give the same settings without parsing them again.
+    options = _options(dict(config), dict(environ))
     server: dict[str, Any] = {}
-    host = lock.host
     if host is not None and "://" in host:
         server = _from_url(host)
-    elif host is not None and lock.port is not None:
-        server = {"host": host, "port": int(lock.port)}
+    elif host is not None and port is not None:
+        server = {"host": host, "port": int(port)}
     elif "url" in options:
         server = _from_url(options["url"])
     elif "sentinels" in options:
