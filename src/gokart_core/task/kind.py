@@ -11,6 +11,9 @@ import luigi.task_register
 
 #: Where ``TaskOnKart.get_params`` keeps a class's parameters once listed.
 PARAMS_CACHE = "_gokart_params"
+#: Where :func:`gokart_core.task.lookup.fast_param_values` keeps how to get each parameter's
+#: value (dropped with the parameters' list).
+PLAN_CACHE = "_gokart_param_plan"
 
 
 class KartTask:
@@ -31,6 +34,7 @@ class KartRegister(luigi.task_register.Register):
         stack: list[type] = [cls]
         while stack:
             current = stack.pop()
-            if PARAMS_CACHE in current.__dict__:
-                type.__delattr__(current, PARAMS_CACHE)
+            for cache in (PARAMS_CACHE, PLAN_CACHE):
+                if cache in current.__dict__:
+                    type.__delattr__(current, cache)
             stack.extend(current.__subclasses__())

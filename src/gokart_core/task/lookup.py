@@ -4,6 +4,8 @@ given as parameters (gokart's default ``requires()``), and how a task shows them
 
 from __future__ import annotations
 
+import datetime
+import enum
 from typing import Any
 
 import luigi
@@ -12,10 +14,78 @@ from luigi.cmdline_parser import CmdlineParser
 
 from gokart_core import luigi_internals
 from gokart_core.task import config_check
-from gokart_core.task.kind import KartTask
+from gokart_core.task.kind import PLAN_CACHE, KartTask
 
 #: The luigi config section whose values apply to every TaskOnKart subclass.
 SHARED_CONFIG_SECTION = "TaskOnKart"
+
+
+#: Parameter classes whose ``normalize`` is a pure function of the value (luigi's
+#: ``PathParameter`` is not: with ``absolute=True`` it depends on the working directory).
+_PURE_NORMALIZE: tuple[type, ...] = (
+    luigi.BoolParameter,
+    luigi.IntParameter,
+    luigi.FloatParameter,
+    luigi.OptionalParameter,
+    luigi.DateParameter,
+    luigi.EnumParameter,
+)
+#: Defaults that nobody can change after the class was made.
+_IMMUTABLE = (str, int, float, bytes, type(None), datetime.date, datetime.timedelta, enum.Enum)
+_FIXED, _NORMALIZE, _LOOK_UP = 0, 1, 2
+
+
+class _Plan:
+    """How a class's parameters get their values when only defaults and ``kwargs`` can set
+    them, worked out once per class: a template of the values in luigi's order, with the
+    defaults that normalize to themselves filled in; what a call must still do is normalize
+    what it was given and the other defaults."""
+
+    __slots__ = ("count", "index", "lookups", "normalize", "params", "template")
+
+    def __init__(self, params: list[tuple[str, luigi.Parameter]]) -> None:
+        self.count = len(params)
+        self.params = dict(params)
+        self.index = {name: i for i, (name, _) in enumerate(params)}
+        self.template: list[tuple[str, Any]] = []
+        #: (position, name, parameter, default) of the defaults normalized at every call.
+        self.normalize: list[tuple[int, str, luigi.Parameter, Any]] = []
+        #: The parameters only luigi's lookup can set (required, or a deprecated config path).
+        self.lookups: list[str] = []
+        for i, (name, param) in enumerate(params):
+            step, value = _step(param)
+            self.template.append((name, value if step == _FIXED else None))
+            if step == _NORMALIZE:
+                self.normalize.append((i, name, param, value))
+            elif step == _LOOK_UP:
+                self.lookups.append(name)
+
+
+def _step(param: luigi.Parameter) -> tuple[int, Any]:
+    """``(_FIXED, the normalized default)`` when normalizing the default can only give the
+    same immutable value again, ``(_NORMALIZE, the default)``, or ``(_LOOK_UP, None)``."""
+    if not luigi_internals.has_plain_default(param):
+        return _LOOK_UP, None
+    default = luigi_internals.default_of(param)
+    pure = type(param).normalize is luigi.Parameter.normalize or type(param) in _PURE_NORMALIZE
+    if pure and isinstance(default, _IMMUTABLE):
+        value = param.normalize(default)
+        if isinstance(value, _IMMUTABLE):
+            return _FIXED, value
+    return _NORMALIZE, default
+
+
+def _plan(cls: type[luigi.Task], params: list[tuple[str, Any]]) -> _Plan:
+    plan: _Plan | None = cls.__dict__.get(PLAN_CACHE)
+    if plan is None or plan.count != len(params):
+        plan = _Plan(params)
+        setattr(cls, PLAN_CACHE, plan)  # dropped with the parameters' cache (KartRegister)
+    return plan
+
+
+def _hashable(value: Any) -> Any:
+    # as luigi does: lists and sets become tuples, so that values hash
+    return tuple(value) if isinstance(value, (list, set)) else value
 
 
 def fast_param_values(
@@ -27,23 +97,26 @@ def fast_param_values(
 
     luigi looks every parameter left at its default up on the command line and in the config,
     at every instantiation (cached instances included): most of the cost of making a task.
+    A call here costs what it was given and the defaults that need normalizing (:class:`_Plan`).
     """
     if CmdlineParser.get_instance() is not None:
         return None
     if luigi.configuration.get_config().has_section(cls.get_task_family()):
         return None
-    if not kwargs.keys() <= {name for name, _ in params}:
+    plan = _plan(cls, params)
+    index = plan.index
+    if not kwargs.keys() <= index.keys():
         return None
-    values: list[tuple[str, Any]] = []
-    for name, param in params:
-        if name in kwargs:
-            value = param.normalize(kwargs[name])
-        elif luigi_internals.has_plain_default(param):
-            value = param.normalize(luigi_internals.default_of(param))
-        else:  # a required parameter, or one with a deprecated config path: luigi's errors
+    for name in plan.lookups:
+        if name not in kwargs:
             return None
-        # as luigi does: lists and sets become tuples, so that values hash
-        values.append((name, tuple(value) if isinstance(value, (list, set)) else value))
+    values = list(plan.template)
+    for i, name, param, default in plan.normalize:
+        if name not in kwargs:
+            values[i] = (name, _hashable(param.normalize(default)))
+    given = plan.params
+    for name, value in kwargs.items():
+        values[index[name]] = (name, _hashable(given[name].normalize(value)))
     return values
 
 
