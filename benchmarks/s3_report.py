@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.runner import LABELS
 from benchmarks.s3_worker import BUCKET, STEPS
 
 TITLES = {
@@ -13,6 +14,13 @@ TITLES = {
     "noop": "no-op rebuild (every output there)",
     "rebuild": "rebuild of the root (every leaf asked)",
 }
+
+
+def _runs(data: dict[str, Any]) -> int:
+    """How many times the rebuilds ran (older results: once)."""
+    steps = data.get("steps", {}).values()
+    found = [len(r.get("runs_s", [0])) for by_step in steps for r in by_step.values()]
+    return max(found, default=1)
 
 
 def render(data: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[str]:
@@ -29,7 +37,9 @@ def render(data: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[st
         "the root*: the root's output is removed first (not counted), so luigi asks every "
         "leaf's `complete()`, all complete, and the root runs again (its output and "
         "supplementary logs are written). *existence* counts HEADs and listings; *GET* and "
-        "*PUT* are object reads (the root's value that `build()` returns) and writes.\n"
+        "*PUT* are object reads (the root's value that `build()` returns) and writes. *build "
+        "time*: the full build's (one run); for the two rebuilds, the median of "
+        f"{_runs(data)} run(s), the implementations interleaved (requests: the first run's).\n"
     )
     if "error" in data:
         out.append(f"Not measured: {data['error']}\n")
@@ -70,6 +80,14 @@ def render(data: dict[str, Any], targets: list[tuple[str, str, str]]) -> list[st
                 f"| {r['seconds']:.2f} s |"
             )
     out.append("")
+    varied = [
+        f"{LABELS.get(impl, impl)} {TITLES[step]}: {sorted(set(r['runs_requests']))}"
+        for impl, by_step in steps.items()
+        for step, r in by_step.items()
+        if len(set(r.get("runs_requests", []))) > 1
+    ]
+    if varied:
+        out.append(f"Request counts that differed between runs: {'; '.join(varied)}.\n")
     core = steps.get("core", {}).get("rebuild", {})
     gk = steps.get("gokart", {}).get("rebuild", {})
     if core.get("ok") and gk.get("ok"):

@@ -14,7 +14,10 @@ of its own interpreter per step, on its own prefix of one bucket:
 
 Each step sends a marker request to the server just before the build, and the runner sends
 another once the process has exited: the requests counted are the log lines between the two
-(:meth:`gokart_core.testing.servers.MotoServer.requests_between`).
+(:meth:`gokart_core.testing.servers.MotoServer.requests_between`). The full build runs once;
+the no-op rebuild and the rebuild of the root, which leave the outputs as they found them, run
+``--repeats`` times, the implementations interleaved: their time is the median (their requests
+the first run's; every run's count is kept).
 
 Here: the runner's side, in the benchmarks' interpreter, which needs ``moto[server]``. One step
 per process: :mod:`benchmarks.s3_worker`; the Markdown: :mod:`benchmarks.s3_report`.
@@ -22,6 +25,7 @@ per process: :mod:`benchmarks.s3_worker`; the Markdown: :mod:`benchmarks.s3_repo
 
 from __future__ import annotations
 
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.runner import LABELS
 from benchmarks.s3_worker import AWS_ENV, BUCKET, STEPS, marker
+from benchmarks.scenarios import rotated
 from gokart_core.testing.servers import MotoServer
 
 if TYPE_CHECKING:
@@ -97,13 +102,35 @@ def run(args: argparse.Namespace, runner: Runner) -> dict[str, Any]:
     try:
         out["server"] = f"moto {importlib.metadata.version('moto')} on 127.0.0.1:{server.port}"
         server.create_bucket(BUCKET)
+        workdirs = {impl: runner.new_workdir() for impl in impls}
+        runs: dict[str, dict[str, list[dict[str, Any]]]] = {impl: {} for impl in impls}
+        built = []
         for impl in impls:
-            workdir = runner.new_workdir()
-            for step in STEPS:
-                result = _run_step(runner, server, impl, step, n, workdir)
-                out["steps"].setdefault(impl, {})[step] = result
-                if not result.get("ok"):
-                    break  # the next steps need this one's outputs
+            result = _run_step(runner, server, impl, STEPS[0], n, workdirs[impl])
+            runs[impl][STEPS[0]] = [result]
+            if result.get("ok"):
+                built.append(impl)  # the next steps need this one's outputs
+        for r in range(max(args.repeats, 1)):
+            for impl in rotated(built, r):
+                for step in STEPS[1:]:
+                    result = _run_step(runner, server, impl, step, n, workdirs[impl])
+                    runs[impl].setdefault(step, []).append(result)
+        for name, by_step in runs.items():
+            out["steps"][name] = {step: _median_run(results) for step, results in by_step.items()}
     finally:
         server.stop()
     return out
+
+
+def _median_run(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first run's result with the median time of all; a failed run if any failed."""
+    failed = [r for r in results if not r.get("ok")]
+    if failed:
+        return failed[0]
+    times = [float(r["seconds"]) for r in results]
+    return {
+        **results[0],
+        "seconds": statistics.median(times),
+        "runs_s": times,
+        "runs_requests": [r["requests"]["all"] for r in results],
+    }

@@ -291,16 +291,17 @@ def _targets(
     t_luigi, how = luigi.seconds(mid) if luigi else (None, "")
     fitted = ""
     if luigi is not None and how in ("extrapolated", "interpolated"):
-        fitted = f", bare luigi's {how} from {', '.join(f'{n:,}' for n in luigi.measured)}"
+        fitted = f" {how} from {', '.join(f'{n:,}' for n in luigi.measured)}"
+    # The name stays the same whatever was measured: a later partial run's row replaces it.
     name = (
-        f"gokart-core's {mid:,}-task fan-in ≥ {FASTER:g}x faster than bare luigi's (workers=1"
-        f"{fitted}; issue 14)"
+        f"gokart-core's {mid:,}-task fan-in ≥ {FASTER:g}x faster than bare luigi's "
+        "(workers=1; issue 14)"
     )
     if t_core is None or t_luigi is None:
         targets.append((name, "not measured", met(None)))
     else:
         x = t_luigi / t_core
-        value = f"{fmt_s(t_core)} vs {fmt_s(t_luigi)}{' ' + how if fitted else ''} ({x:.1f}x)"
+        value = f"{fmt_s(t_core)} vs {fmt_s(t_luigi)}{fitted} ({x:.1f}x)"
         targets.append((name, value, met(x >= FASTER)))
     name = f"a {big:,}-task fan-in builds (gokart-core, workers=1; issue 14)"
     t_big = fanin.points.get(big) if fanin else None
