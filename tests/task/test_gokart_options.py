@@ -268,3 +268,39 @@ def test_the_options_do_what_gokart_does(tmp_path: Path) -> None:
             "False": ["original", "updated"],
         }
     )
+
+
+def test_numpy_is_seeded_when_imported_not_before(tmp_path: Path) -> None:
+    """A build whose tasks use no numpy does not import it to seed it; a run() that imports
+    numpy draws what numpy seeded with the task's logged seed gives."""
+    script = f"""
+import json, pickle, sys
+from pathlib import Path
+import gokart_core as gokart
+
+class NoNumpy(gokart.TaskOnKart):
+    def run(self):
+        self.dump(1)
+
+class ImportsNumpy(gokart.TaskOnKart):
+    def run(self):
+        import numpy
+        self.dump(float(numpy.random.rand()))
+
+workspace = {str(tmp_path)!r}
+assert gokart.build(NoNumpy(workspace_directory=workspace), reset_register=False) == 1
+untouched = "numpy" not in sys.modules
+task = ImportsNumpy(workspace_directory=workspace)
+drawn = gokart.build(task, reset_register=False)
+log = Path(workspace, "log", "random_seed", f"ImportsNumpy_{{task.make_unique_id()}}.pkl")
+print(json.dumps({{"untouched": untouched, "drawn": drawn, "log": pickle.loads(log.read_bytes())}}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["untouched"] is True
+    assert result["log"]["seed_methods"] == ["random.seed", "numpy.random.seed"]
+    np.random.seed(result["log"]["seed"])
+    assert result["drawn"] == float(np.random.rand())

@@ -10,16 +10,22 @@ attribute, is left out of the log, as gokart leaves it: numpy need not be instal
 
 Like gokart, this happens only with ``should_dump_supplementary_log_files`` (the default).
 
-Seeding numpy imports it (~0.1 s) where nothing had yet. With ``workers=N`` luigi forks a child
-per task, and each child would import it again: so the first fork of a process imports the
-modules of the default seeding functions first, once, and every child inherits them.
+numpy is not imported to be seeded (its import costs ~0.1 s, in every process and forked
+child): while it is not imported yet, ``numpy.random.seed`` is called the moment something
+imports numpy (a finder at the front of ``sys.meta_path`` until then), with the seed of the
+task that set it last. Nothing can draw from numpy's generator before it is imported, so
+the numbers drawn are those of an eager seeding, and the log names the method as gokart's
+does when numpy is installed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
-import os
+import importlib.abc
+import importlib.util
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +45,9 @@ def try_set_seed(methods: Iterable[str], seed: int) -> list[str]:
     names that were called."""
     called = []
     for name in methods:
+        if name == _NUMPY_SEED and _defer_numpy_seed(seed):
+            called.append(name)
+            continue
         module_name, *attributes = name.split(".")
         try:
             function: Any = importlib.import_module(module_name)
@@ -64,23 +73,64 @@ def fix_random_seed(task: TaskOnKart[Any]) -> dict[str, Any]:
     return {"seed": seed, "seed_methods": try_set_seed(task.fix_random_seed_methods, seed)}
 
 
-#: The modules of the seeding functions gokart calls by default.
-_DEFAULT_MODULES = ("random", "numpy.random")
-_preloaded = False
+_NUMPY_SEED = "numpy.random.seed"
+#: The seed that numpy gets when it is imported; None: nothing waits.
+_numpy_seed: int | None = None
 
 
-def _preload_before_fork() -> None:
-    global _preloaded
-    if _preloaded:
-        return
-    _preloaded = True
-    for name in _DEFAULT_MODULES:
-        # numpy not installed: nothing to seed, nothing to import.
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
+def _defer_numpy_seed(seed: int) -> bool:
+    """Seed numpy once it is imported; False when it is imported already (seed it now) or not
+    installed (left out, as gokart leaves what does not import)."""
+    global _numpy_seed
+    if "numpy" in sys.modules or not _numpy_installed():
+        return False
+    _numpy_seed = seed
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
+    return True
 
 
-os.register_at_fork(before=_preload_before_fork)
+@functools.cache
+def _numpy_installed() -> bool:
+    # Looked up once per process: a search of sys.path at every task's start would cost more
+    # than the import it spares, over a few thousand tasks.
+    return importlib.util.find_spec("numpy") is not None
+
+
+class _SeedNumpyOnImport(importlib.abc.MetaPathFinder):
+    """Finds numpy with the finders after it, and makes its loader seed it once loaded."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "numpy":
+            return None
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)  # one import: after it, numpy is in sys.modules
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _SeedingLoader(spec.loader)
+                return spec
+        return None
+
+
+class _SeedingLoader(importlib.abc.Loader):
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self.loader.exec_module(module)
+        global _numpy_seed
+        seed, _numpy_seed = _numpy_seed, None
+        if seed is not None:
+            module.random.seed(seed)
+
+
+_FINDER = _SeedNumpyOnImport()
 
 
 __all__ = ["fix_random_seed", "seed_of", "try_set_seed"]
