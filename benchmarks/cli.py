@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pythons["core-before"], args.core_before = ensure_core_before_venv(args.core_before, venv)
         impls.append("core-before")
     base = Path(args.workdir) if args.workdir else _default_workdir()
+    base.mkdir(parents=True, exist_ok=True)  # --workdir names a place; made when missing
     workroot = Path(tempfile.mkdtemp(prefix="gokart-bench-", dir=base))
     runner = Runner(pythons=pythons, workroot=workroot, timeout=args.timeout)
     redis: RedisServer | str | None = None
