@@ -304,3 +304,43 @@ print(json.dumps({{"untouched": untouched, "drawn": drawn, "log": pickle.loads(l
     assert result["log"]["seed_methods"] == ["random.seed", "numpy.random.seed"]
     np.random.seed(result["log"]["seed"])
     assert result["drawn"] == float(np.random.rand())
+
+
+def test_forked_children_seed_numpy_when_their_run_imports_it(tmp_path: Path) -> None:
+    """With ``workers=2`` luigi forks a child per task: a parent that never imports numpy
+    leaves each child to seed it on import, with that child's task's seed."""
+    script = f"""
+import json, pickle, sys
+from pathlib import Path
+import luigi
+import gokart_core as gokart
+
+class Draw(gokart.TaskOnKart):
+    i = luigi.IntParameter()
+    def run(self):
+        import numpy
+        self.dump(float(numpy.random.rand()))
+
+workspace = {str(tmp_path)!r}
+tasks = [Draw(i=i, workspace_directory=workspace) for i in range(4)]
+assert luigi.build(tasks, workers=2, local_scheduler=True)
+seeds = [
+    pickle.loads(Path(workspace, "log", "random_seed", f"Draw_{{t.make_unique_id()}}.pkl")
+                 .read_bytes())["seed"]
+    for t in tasks
+]
+print(json.dumps({{"parent_imported": "numpy" in sys.modules, "seeds": seeds,
+                   "drawn": [t.output().load() for t in tasks]}}))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["parent_imported"] is False
+    expected = []
+    for seed in result["seeds"]:
+        np.random.seed(seed)
+        expected.append(float(np.random.rand()))
+    assert result["drawn"] == expected
+    assert len(set(result["drawn"])) == 4  # four tasks, four seeds
